@@ -1,0 +1,206 @@
+//! traceport storage. One [`Store`] trait; the embedded SQLite backend lives in [`sqlite`].
+//! SQL lives only in this crate.
+//!
+//! Events are stored once, each with a dense increasing sequence number (its future
+//! transparency-log index), plus index rows for every facet the `epcis` crate extracts.
+//! Writes go through one writer thread with group commit: when `append` returns, the
+//! events are on disk.
+
+pub mod sqlite;
+
+use epcis::query::Query;
+use epcis::{EventType, Facet};
+
+/// A validated event ready to be stored.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// `eventID` (the sender's, or the canonical hash when the sender gave none). Unique.
+    pub event_id: String,
+    /// Canonical event hash (`ni:///sha-256;…?ver=CBV2.0`). Unique: a second event with the same hash is a duplicate.
+    pub hash: String,
+    /// Event type.
+    pub event_type: EventType,
+    /// `eventTime`, epoch milliseconds.
+    pub event_time_ms: i64,
+    /// `recordTime`, epoch milliseconds (set by the server at capture).
+    pub record_time_ms: i64,
+    /// The event's JSON-LD object as sent (plus `eventID` and `recordTime`), serialised.
+    pub body: String,
+    /// Index facets.
+    pub facets: Vec<Facet>,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    /// Dense sequence number, starting at 1.
+    pub seq: i64,
+    /// `eventID`.
+    pub event_id: String,
+    /// Event type.
+    pub event_type: EventType,
+    /// `eventTime`, epoch milliseconds.
+    pub event_time_ms: i64,
+    /// `recordTime`, epoch milliseconds.
+    pub record_time_ms: i64,
+    /// The event's JSON-LD object, serialised.
+    pub body: String,
+}
+
+/// How a batch behaves when one of its events cannot be stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendMode {
+    /// Store all events or none (`GS1-Capture-Error-Behaviour: rollback`).
+    AllOrNothing,
+    /// Store every event that can be stored; report the rest (`proceed`).
+    SkipFailures,
+}
+
+/// Why one event of a batch was not stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RejectReason {
+    /// An event with this `eventID` or this hash is already stored (or earlier in the same batch).
+    #[error("duplicate event: an event with eventID {event_id} or the same hash is already stored")]
+    Duplicate {
+        /// The refused event's `eventID`.
+        event_id: String,
+    },
+}
+
+/// The outcome of [`Store::append`], one entry per input event, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppendOutcome {
+    /// `Ok(seq)` for a stored event; `Err` for a refused one. Under
+    /// [`AppendMode::AllOrNothing`], if any entry is `Err`, nothing was stored.
+    pub results: Vec<Result<i64, RejectReason>>,
+}
+
+impl AppendOutcome {
+    /// True when every event was stored.
+    pub fn all_stored(&self) -> bool {
+        self.results.iter().all(|r| r.is_ok())
+    }
+}
+
+/// A page request: how many results, and where the previous page stopped.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    /// Page size.
+    pub per_page: usize,
+    /// The cursor returned with the previous page, if any.
+    pub after: Option<String>,
+}
+
+/// One page of query results.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// Cursor for the next page (opaque, URL-safe), if there are more items.
+    pub next: Option<String>,
+}
+
+/// Status of an asynchronous capture job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    /// Accepted, not yet processed.
+    Pending,
+    /// Being processed.
+    Running,
+    /// Finished; see `success` and `errors`.
+    Finished,
+}
+
+/// An asynchronous capture job (`POST /capture`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureJob {
+    /// Job identifier (URL-safe).
+    pub id: String,
+    /// Status.
+    pub status: JobStatus,
+    /// `rollback` or `proceed`.
+    pub mode: AppendMode,
+    /// When accepted, epoch ms.
+    pub created_ms: i64,
+    /// When finished, epoch ms.
+    pub finished_ms: Option<i64>,
+    /// True when finished without error.
+    pub success: bool,
+    /// Error report (JSON array of problem objects), empty when none.
+    pub errors: serde_json::Value,
+    /// Number of events stored by this job.
+    pub stored: usize,
+}
+
+/// A named query (`/queries/{name}`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedQuery {
+    /// Name (unique).
+    pub name: String,
+    /// The definition as given by the client (`query` object of the standard).
+    pub definition: serde_json::Value,
+    /// When created, epoch ms.
+    pub created_ms: i64,
+}
+
+/// Store errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(String),
+    /// A page cursor could not be understood.
+    #[error("invalid page cursor")]
+    InvalidCursor,
+    /// More events match than the query's `maxEventCount` allows.
+    #[error("the query matches more than {limit} events (maxEventCount)")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// A named thing already exists.
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// A named thing does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+/// The storage interface of traceport. Implementations are thread-safe; methods block
+/// (call them from `spawn_blocking` in async code).
+pub trait Store: Send + Sync {
+    /// Appends a batch of events durably and returns one result per event.
+    fn append(&self, events: Vec<NewEvent>, mode: AppendMode) -> Result<AppendOutcome, StoreError>;
+    /// One event by `eventID`.
+    fn event(&self, event_id: &str) -> Result<Option<StoredEvent>, StoreError>;
+    /// Events matching a query, one page at a time.
+    fn query(&self, query: &Query, page: &PageRequest) -> Result<Page<StoredEvent>, StoreError>;
+    /// Distinct text values of facet fields (for `/epcs`, `/bizSteps`, …), sorted, paged.
+    fn distinct_values(&self, fields: &[&str], page: &PageRequest) -> Result<Page<String>, StoreError>;
+    /// Number of stored events (also the highest sequence number).
+    fn event_count(&self) -> Result<i64, StoreError>;
+
+    /// Records a new capture job with its document, durably; returns the job.
+    fn create_capture_job(&self, mode: AppendMode, document: &[u8]) -> Result<CaptureJob, StoreError>;
+    /// The document of a capture job.
+    fn capture_job_document(&self, id: &str) -> Result<Vec<u8>, StoreError>;
+    /// Marks a job running.
+    fn start_capture_job(&self, id: &str) -> Result<(), StoreError>;
+    /// Stores a job's outcome.
+    fn finish_capture_job(&self, id: &str, success: bool, stored: usize, errors: &serde_json::Value) -> Result<(), StoreError>;
+    /// One capture job.
+    fn capture_job(&self, id: &str) -> Result<Option<CaptureJob>, StoreError>;
+    /// Capture jobs, newest first.
+    fn capture_jobs(&self, page: &PageRequest) -> Result<Page<CaptureJob>, StoreError>;
+    /// Jobs not finished (to resume after a restart), oldest first.
+    fn unfinished_capture_jobs(&self) -> Result<Vec<CaptureJob>, StoreError>;
+
+    /// Creates a named query; `Conflict` when the name exists.
+    fn create_named_query(&self, name: &str, definition: &serde_json::Value) -> Result<NamedQuery, StoreError>;
+    /// One named query.
+    fn named_query(&self, name: &str) -> Result<Option<NamedQuery>, StoreError>;
+    /// Named queries by name.
+    fn named_queries(&self, page: &PageRequest) -> Result<Page<NamedQuery>, StoreError>;
+    /// Deletes a named query; `NotFound` when absent.
+    fn delete_named_query(&self, name: &str) -> Result<(), StoreError>;
+}

@@ -1,0 +1,2 @@
+//! The `traceport` binary: CLI, configuration and wiring.
+fn main() {}
