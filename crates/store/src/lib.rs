@@ -30,6 +30,16 @@ pub struct NewEvent {
     pub facets: Vec<Facet>,
 }
 
+impl NewEvent {
+    /// Prepares a validated event for storage: sets `recordTime`, sets `eventID` to the
+    /// canonical hash when the sender gave none, serialises the body and extracts the facets.
+    /// The one place where a parsed event becomes a storable one (HTTP capture and CLI import both use it).
+    pub fn from_event(event: epcis::Event, record_time_ms: i64) -> NewEvent {
+        let _ = (event, record_time_ms);
+        unimplemented!("being written")
+    }
+}
+
 /// An event as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
