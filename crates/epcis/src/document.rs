@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 use crate::context::Namespaces;
 use crate::facet::Facet;
-use crate::model::EventType;
+use crate::model::{EventType, EventView};
+use crate::path::Path;
 
 /// Bounds on what a parser accepts; exceeding one is an error, never a crash.
 #[derive(Debug, Clone)]
@@ -21,7 +22,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: 16 * 1024 * 1024, max_events: 10_000, max_depth: 32 }
+        Limits {
+            max_bytes: 16 * 1024 * 1024,
+            max_events: 10_000,
+            max_depth: 32,
+        }
     }
 }
 
@@ -85,7 +90,9 @@ impl Event {
     }
     /// Sets `recordTime` (RFC 3339, UTC, milliseconds).
     pub fn set_record_time_ms(&mut self, ms: i64) {
-        let _ = ms;
+        if let Some(text) = crate::lexical::format_time_ms(ms) {
+            self.json.insert("recordTime".into(), Value::String(text));
+        }
     }
     /// The event's JSON-LD object.
     pub fn json(&self) -> &Map<String, Value> {
@@ -97,7 +104,15 @@ impl Event {
     }
     /// The facets this event is indexed by.
     pub fn facets(&self) -> Vec<Facet> {
-        Vec::new()
+        match self.view() {
+            Some(view) => crate::facet::extract(&view, &self.namespaces),
+            None => Vec::new(),
+        }
+    }
+    /// The typed view of the event's standard fields (borrowing from its JSON object).
+    /// `None` only if the object was made invalid after validation.
+    pub fn view(&self) -> Option<EventView<'_>> {
+        crate::validate::view_event(&self.json)
     }
     /// The canonical event hash (`ni:///sha-256;…?ver=CBV2.0`).
     pub fn hash(&self) -> String {
@@ -129,13 +144,255 @@ pub struct Document {
 
 /// Parses and validates an `EPCISDocument` or `EPCISQueryDocument` in JSON-LD.
 pub fn parse_document(bytes: &[u8], limits: &Limits) -> Result<Document, DocumentError> {
-    let _ = (bytes, limits);
-    Err(DocumentError::Invalid(Vec::new()))
+    let mut root = parse_json(bytes, limits)?;
+    let Some(obj) = root.as_object_mut() else {
+        return Err(invalid(
+            "",
+            "expected a JSON object (an EPCISDocument or EPCISQueryDocument)",
+        ));
+    };
+    let kind = match obj.get("type").and_then(Value::as_str) {
+        Some("EPCISDocument") => DocumentKind::EpcisDocument,
+        Some("EPCISQueryDocument") => DocumentKind::EpcisQueryDocument,
+        Some(other) => {
+            return Err(invalid(
+                "/type",
+                &format!(
+                "`{other}` is not a document type; expected EPCISDocument or EPCISQueryDocument"
+            ),
+            ))
+        }
+        None => {
+            return Err(invalid(
+                "/type",
+                "`type` (EPCISDocument or EPCISQueryDocument) is required",
+            ))
+        }
+    };
+    check_header_fields(obj)?;
+    let context = obj.get("@context").cloned().unwrap_or(Value::Null);
+    let header = obj.get("epcisHeader").cloned();
+    let (list, list_pointer) = take_event_list(obj, kind)?;
+    if list.len() > limits.max_events {
+        return Err(DocumentError::TooLarge(format!(
+            "the document holds {} events; at most {} are accepted in one document",
+            list.len(),
+            limits.max_events
+        )));
+    }
+    let namespaces = Arc::new(Namespaces::from_context(&context));
+    let events = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let prefix = format!("{list_pointer}/{i}");
+            build_event(item, &prefix, &namespaces)
+        })
+        .collect();
+    Ok(Document {
+        kind,
+        context,
+        header,
+        events,
+    })
 }
 
 /// Parses and validates a single event (the body of `POST /events`): an event object,
 /// optionally with its own `@context`.
 pub fn parse_event(bytes: &[u8], limits: &Limits) -> Result<Event, DocumentError> {
-    let _ = (bytes, limits);
-    Err(DocumentError::Invalid(Vec::new()))
+    let root = parse_json(bytes, limits)?;
+    // Without its own context the event still gets the standard prefixes (cbvmda, gs1 …).
+    let namespaces = Arc::new(Namespaces::from_context(
+        root.get("@context").unwrap_or(&Value::Null),
+    ));
+    build_event(root, "", &namespaces).map_err(DocumentError::Invalid)
+}
+
+/// Reads JSON after enforcing the size and depth bounds (depth by a byte scan, so that a
+/// hostile nesting never reaches the recursive parser).
+fn parse_json(bytes: &[u8], limits: &Limits) -> Result<Value, DocumentError> {
+    if bytes.len() > limits.max_bytes {
+        return Err(DocumentError::TooLarge(format!(
+            "the document is {} bytes; at most {} are accepted",
+            bytes.len(),
+            limits.max_bytes
+        )));
+    }
+    if let Some(depth) = exceeds_depth(bytes, limits.max_depth) {
+        return Err(DocumentError::TooLarge(format!(
+            "JSON nesting deeper than {} levels (at byte {depth})",
+            limits.max_depth
+        )));
+    }
+    serde_json::from_slice(bytes).map_err(|e| DocumentError::Syntax {
+        line: e.line().max(1),
+        column: e.column().max(1),
+        message: e.to_string(),
+    })
+}
+
+/// The byte offset where nesting first exceeds `max_depth`, if it does. Brackets inside
+/// strings do not count; malformed input is left for the parser to report.
+fn exceeds_depth(bytes: &[u8], max_depth: usize) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max_depth {
+                    return Some(i);
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn invalid(pointer: &str, message: &str) -> DocumentError {
+    DocumentError::Invalid(vec![FieldError {
+        pointer: pointer.into(),
+        message: message.into(),
+    }])
+}
+
+const DOCUMENT_FIELDS: &[&str] = &[
+    "@context",
+    "type",
+    "id",
+    "schemaVersion",
+    "creationDate",
+    "epcisHeader",
+    "epcisBody",
+    "sender",
+    "receiver",
+    "instanceIdentifier",
+];
+
+/// Checks the document-level fields (everything but the events).
+fn check_header_fields(obj: &Map<String, Value>) -> Result<(), DocumentError> {
+    let mut errors = Vec::new();
+    let mut push = |pointer: String, message: String| errors.push(FieldError { pointer, message });
+    for (k, v) in obj {
+        let p = format!("/{}", crate::lexical::escape_pointer_token(k));
+        match k.as_str() {
+            "schemaVersion" => {
+                let ok = v.as_str().is_some_and(|s| {
+                    !s.is_empty() && s.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+                });
+                if !ok {
+                    push(p, "schemaVersion must be a version string such as \"2.0\"".into());
+                }
+            }
+            "creationDate" => match v.as_str() {
+                Some(t) => {
+                    if let Err(m) = crate::lexical::parse_time_ms(t) {
+                        push(p, m);
+                    }
+                }
+                None => push(p, format!("expected a date-time string, found {}", crate::validate::kind(v))),
+            },
+            "epcisHeader" if !v.is_object() => push(p, "epcisHeader must be an object".into()),
+            _ if DOCUMENT_FIELDS.contains(&k.as_str()) || k.contains(':') => {}
+            _ => push(p, format!("unknown document field `{k}`; extension fields must be namespaced (`prefix:{k}`)")),
+        }
+    }
+    for required in ["schemaVersion", "creationDate", "epcisBody"] {
+        if !obj.contains_key(required) {
+            push(format!("/{required}"), format!("`{required}` is required"));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(DocumentError::Invalid(errors))
+    }
+}
+
+/// Moves the event list out of the document, with its JSON pointer.
+fn take_event_list(
+    obj: &mut Map<String, Value>,
+    kind: DocumentKind,
+) -> Result<(Vec<Value>, &'static str), DocumentError> {
+    let (path, pointer): (&[&str], &str) = match kind {
+        DocumentKind::EpcisDocument => (&["epcisBody", "eventList"], "/epcisBody/eventList"),
+        DocumentKind::EpcisQueryDocument => (
+            &["epcisBody", "queryResults", "resultsBody", "eventList"],
+            "/epcisBody/queryResults/resultsBody/eventList",
+        ),
+    };
+    let mut here = obj;
+    let mut at = String::new();
+    for (i, step) in path.iter().enumerate() {
+        at.push('/');
+        at.push_str(step);
+        let last = i + 1 == path.len();
+        let Some(next) = here.get_mut(*step) else {
+            return Err(invalid(&at, &format!("`{step}` is required")));
+        };
+        if last {
+            return match next.take() {
+                Value::Array(items) => Ok((items, pointer)),
+                other => Err(invalid(
+                    &at,
+                    &format!(
+                        "expected an array of events, found {}",
+                        crate::validate::kind(&other)
+                    ),
+                )),
+            };
+        }
+        if !next.is_object() {
+            return Err(invalid(
+                &at,
+                &format!("expected an object, found {}", crate::validate::kind(next)),
+            ));
+        }
+        let Some(obj) = next.as_object_mut() else {
+            break;
+        };
+        here = obj;
+    }
+    Err(invalid(pointer, "no event list"))
+}
+
+/// Validates one event value and, when valid, wraps it.
+fn build_event(
+    item: Value,
+    pointer: &str,
+    namespaces: &Arc<Namespaces>,
+) -> Result<Event, Vec<FieldError>> {
+    let Value::Object(json) = item else {
+        let message = format!(
+            "expected an event object, found {}",
+            crate::validate::kind(&item)
+        );
+        return Err(vec![FieldError {
+            pointer: pointer.into(),
+            message,
+        }]);
+    };
+    let root = Path::root(pointer);
+    let (event_type, event_time_ms) = {
+        let view = crate::validate::read_event(&json, &root)?;
+        (view.event_type(), view.common.event_time.epoch_ms)
+    };
+    Ok(Event {
+        event_type,
+        event_time_ms,
+        json,
+        namespaces: Arc::clone(namespaces),
+    })
 }

@@ -4,15 +4,21 @@
 //!
 //! Pure: no I/O. Errors are typed and say which event, which field and why.
 
+pub mod cbv;
 pub mod context;
 pub mod document;
 pub mod facet;
 pub mod format;
 pub mod hash;
+pub mod lexical;
 pub mod model;
+mod path;
 pub mod query;
+mod validate;
 
-pub use document::{parse_document, parse_event, Document, DocumentError, Event, FieldError, Limits};
+pub use document::{
+    parse_document, parse_event, Document, DocumentError, Event, FieldError, Limits,
+};
 pub use facet::{Facet, FacetValue};
 pub use model::EventType;
 pub use query::Query;
