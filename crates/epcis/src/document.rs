@@ -69,6 +69,8 @@ pub struct Event {
     event_time_ms: i64,
     json: Map<String, Value>,
     namespaces: Arc<Namespaces>,
+    /// Extension fields the document asks hashers to leave out (`…:ignoreFields`).
+    hash_ignored: Arc<[String]>,
 }
 
 impl Event {
@@ -116,7 +118,7 @@ impl Event {
     }
     /// The canonical event hash (`ni:///sha-256;…?ver=CBV2.0`).
     pub fn hash(&self) -> String {
-        crate::hash::event_hash(&self.json, &self.namespaces)
+        crate::hash::event_hash_ignoring(&self.json, &self.namespaces, &self.hash_ignored)
     }
 }
 
@@ -181,12 +183,13 @@ pub fn parse_document(bytes: &[u8], limits: &Limits) -> Result<Document, Documen
         )));
     }
     let namespaces = Arc::new(Namespaces::from_context(&context));
+    let hash_ignored: Arc<[String]> = crate::hash::ignored_fields(obj, &namespaces).into();
     let events = list
         .into_iter()
         .enumerate()
         .map(|(i, item)| {
             let prefix = format!("{list_pointer}/{i}");
-            build_event(item, &prefix, &namespaces)
+            build_event(item, &prefix, &namespaces, &hash_ignored)
         })
         .collect();
     Ok(Document {
@@ -205,7 +208,7 @@ pub fn parse_event(bytes: &[u8], limits: &Limits) -> Result<Event, DocumentError
     let namespaces = Arc::new(Namespaces::from_context(
         root.get("@context").unwrap_or(&Value::Null),
     ));
-    build_event(root, "", &namespaces).map_err(DocumentError::Invalid)
+    build_event(root, "", &namespaces, &Arc::from([])).map_err(DocumentError::Invalid)
 }
 
 /// Reads JSON after enforcing the size and depth bounds (depth by a byte scan, so that a
@@ -373,6 +376,7 @@ fn build_event(
     item: Value,
     pointer: &str,
     namespaces: &Arc<Namespaces>,
+    hash_ignored: &Arc<[String]>,
 ) -> Result<Event, Vec<FieldError>> {
     let Value::Object(json) = item else {
         let message = format!(
@@ -394,5 +398,6 @@ fn build_event(
         event_time_ms,
         json,
         namespaces: Arc::clone(namespaces),
+        hash_ignored: Arc::clone(hash_ignored),
     })
 }

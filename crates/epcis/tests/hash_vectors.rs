@@ -144,3 +144,37 @@ fn every_json_ld_vector_matches() {
         outcome.failures.join("\n")
     );
 }
+
+/// The whole capture path: `parse_document` then `Event::hash` (which honours the document's
+/// `ignoreFields`) gives the vector hashes, for every vector document that validates.
+#[test]
+fn parsed_events_hash_to_the_vectors() {
+    let Some(dir) = vectors_dir() else {
+        eprintln!("skipped: no shared event-hash vectors");
+        return;
+    };
+    let mut checked = 0;
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("jsonld") {
+            continue;
+        }
+        let Some(expected) = lines(&path.with_extension("hashes")) else {
+            continue;
+        };
+        let bytes = fs::read(&path).unwrap();
+        let document = epcis::parse_document(&bytes, &epcis::Limits::default())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let hashes: Vec<String> = document
+            .events
+            .iter()
+            .map(|event| match event {
+                Ok(event) => event.hash(),
+                Err(errors) => panic!("{}: invalid event: {errors:?}", path.display()),
+            })
+            .collect();
+        assert_eq!(hashes, expected, "{}", path.display());
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} vector documents checked");
+}
