@@ -1,9 +1,22 @@
 //! The traceport HTTP service: axum routes for the EPCIS 2.0 REST API.
 //! HTTP lives only here; handlers are thin over `epcis` (parse, validate) and `store`.
 
+pub mod capture;
+pub mod events;
+pub mod headers;
+pub mod openapi;
+pub mod ops;
+pub mod paging;
+pub mod problem;
+pub mod queries;
+pub mod resources;
+mod routes;
+
 use std::sync::Arc;
 
-use store::Store;
+use store::{Store, StoreError};
+
+use crate::problem::ApiError;
 
 /// Service settings.
 #[derive(Debug, Clone)]
@@ -18,6 +31,11 @@ pub struct ServerConfig {
     pub default_per_page: usize,
     /// Largest `perPage` a client may ask for.
     pub max_per_page: usize,
+    /// Secret that signs `nextPageToken`s; with `None` a random one per process (tokens then
+    /// do not survive a restart, nor work across several server processes).
+    pub page_token_secret: Option<String>,
+    /// Deepest JSON nesting accepted in a request body.
+    pub max_json_depth: usize,
 }
 
 impl Default for ServerConfig {
@@ -28,6 +46,19 @@ impl Default for ServerConfig {
             max_capture_events: 10_000,
             default_per_page: 30,
             max_per_page: 1_000,
+            page_token_secret: None,
+            max_json_depth: 32,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The parser limits these settings imply.
+    pub fn limits(&self) -> epcis::Limits {
+        epcis::Limits {
+            max_bytes: self.max_body_bytes,
+            max_events: self.max_capture_events,
+            max_depth: self.max_json_depth,
         }
     }
 }
@@ -39,18 +70,51 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Settings.
     pub config: Arc<ServerConfig>,
+    /// Request and capture counters.
+    pub metrics: Arc<ops::Metrics>,
+    /// The queue feeding the capture worker.
+    pub capture_queue: capture::CaptureQueue,
+    /// Key signing page tokens.
+    pub(crate) page_key: Arc<paging::PageKey>,
 }
 
 impl AppState {
     /// Builds the state.
     pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> AppState {
-        AppState { store, config: Arc::new(config) }
+        let page_key = match &config.page_token_secret {
+            Some(secret) => {
+                use sha2::Digest;
+                let digest = sha2::Sha512::digest(secret.as_bytes());
+                let mut key = [0u8; 64];
+                key.copy_from_slice(&digest);
+                key
+            }
+            None => {
+                let mut key = [0u8; 64];
+                rand::Rng::fill(&mut rand::thread_rng(), &mut key[..]);
+                key
+            }
+        };
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(ops::Metrics::default()),
+            capture_queue: capture::CaptureQueue::new(),
+            page_key: Arc::new(page_key),
+        }
     }
 }
 
-/// The whole service as an axum router.
+/// The whole service as an axum router. Capture jobs are only processed once
+/// [`spawn_capture_worker`] runs (which [`run`] does).
 pub fn router(state: AppState) -> axum::Router {
-    axum::Router::new().with_state(state)
+    routes::build(state)
+}
+
+/// Starts the background capture worker, first re-queuing the jobs a previous run left
+/// unfinished. Returns `None` when a worker was already started for this state.
+pub fn spawn_capture_worker(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    capture::spawn_worker(state.clone())
 }
 
 /// Serves on `listener` until `shutdown` resolves, and starts the background capture-job worker
@@ -60,5 +124,25 @@ pub async fn run(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    let worker = spawn_capture_worker(&state);
+    let result = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    if let Some(worker) = worker {
+        worker.abort();
+    }
+    result
+}
+
+/// Runs a blocking store call off the async threads.
+pub(crate) async fn blocking<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
 }

@@ -1,0 +1,287 @@
+//! A real server on 127.0.0.1:0 over a SQLite store in a temp dir, and a small hand-written data set.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use server::{AppState, ServerConfig};
+use store::sqlite::SqliteStore;
+
+pub const A1: &str = "https://id.gs1.org/01/09521234543213/21/A1";
+pub const A2: &str = "https://id.gs1.org/01/09521234543213/21/A2";
+pub const B1: &str = "https://id.gs1.org/01/08931234000011/21/B1";
+pub const LOT: &str = "https://id.gs1.org/01/08931234000011/10/LOT1";
+pub const SSCC: &str = "https://id.gs1.org/00/089312340000000011";
+pub const L1: &str = "https://id.gs1.org/414/8931234000011";
+pub const L2: &str = "https://id.gs1.org/414/8931234000028";
+pub const DB_FILE: &str = "traceport.db";
+pub const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
+
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        TestServer::with_config(ServerConfig::default()).await
+    }
+
+    pub async fn with_config(config: ServerConfig) -> TestServer {
+        TestServer::in_dir(tempfile::tempdir().unwrap(), config).await
+    }
+
+    /// A server over the store in `dir` (which may already hold data).
+    pub async fn in_dir(dir: tempfile::TempDir, config: ServerConfig) -> TestServer {
+        let store = SqliteStore::open(&dir.path().join(DB_FILE)).unwrap();
+        let state = AppState::new(Arc::new(store), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server::run(listener, state, async move {
+            let _ = rx.await;
+        }));
+        TestServer {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.post_raw(path, body.to_string().into_bytes(), &[])
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// Captures a document and waits for the job to finish; returns the job.
+    pub async fn capture(&self, doc: &Value, behaviour: &str) -> Value {
+        let r = self
+            .post_raw(
+                "/capture",
+                doc.to_string().into_bytes(),
+                &[("GS1-Capture-Error-Behaviour", behaviour)],
+            )
+            .await;
+        assert_eq!(
+            r.status(),
+            202,
+            "capture refused: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        self.wait_job(&location).await
+    }
+
+    pub async fn wait_job(&self, location: &str) -> Value {
+        for _ in 0..200 {
+            let job: Value = self.get(location).await.json().await.unwrap();
+            if job["running"] == false {
+                return job;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("capture job {location} did not finish");
+    }
+
+    /// The eventIDs of one query page.
+    pub async fn ids(&self, path: &str) -> Vec<String> {
+        let r = self.get(path).await;
+        assert_eq!(
+            r.status(),
+            200,
+            "{path}: {}",
+            r.text().await.unwrap_or_default()
+        );
+        event_ids(&r.json::<Value>().await.unwrap())
+    }
+
+    /// Captures the standard data set (rollback) and checks it all landed.
+    pub async fn load_dataset(&self) {
+        let job = self.capture(&document(dataset()), "rollback").await;
+        assert_eq!(job["success"], true, "{job}");
+        assert_eq!(self.ids("/events?perPage=100").await.len(), 6);
+    }
+}
+
+pub fn event_ids(doc: &Value) -> Vec<String> {
+    doc["epcisBody"]["queryResults"]["resultsBody"]["eventList"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a query document: {doc}"))
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+pub fn document(events: Vec<Value>) -> Value {
+    json!({
+        "@context": [CONTEXT],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2024-03-06T00:00:00Z",
+        "epcisBody": { "eventList": events }
+    })
+}
+
+pub fn object_event(id: &str, time: &str, action: &str, epcs: &[&str], biz_step: &str) -> Value {
+    json!({
+        "type": "ObjectEvent",
+        "eventID": id,
+        "eventTime": time,
+        "eventTimeZoneOffset": "+07:00",
+        "epcList": epcs,
+        "action": action,
+        "bizStep": biz_step,
+    })
+}
+
+/// Six events with known answers:
+/// e1 ObjectEvent ADD [A1,A2] commissioning active rp L1 loc L1, 2024-03-01
+/// e2 ObjectEvent OBSERVE [A1] shipping in_transit rp L1, 2024-03-02
+/// e3 ObjectEvent OBSERVE [A1] receiving in_progress rp L2 loc L2, 2024-03-03
+/// e4 AggregationEvent ADD parent SSCC child [A2] packing, 2024-03-04
+/// e5 TransformationEvent in [A1] out [B1], 2024-03-05
+/// e6 ObjectEvent OBSERVE quantity 50 KGM of LOT, storing loc L2, 2024-03-06
+pub fn dataset() -> Vec<Value> {
+    let mut e1 = object_event(
+        "urn:uuid:00000000-0000-4000-8000-000000000001",
+        "2024-03-01T08:00:00+07:00",
+        "ADD",
+        &[A1, A2],
+        "commissioning",
+    );
+    e1["disposition"] = json!("active");
+    e1["readPoint"] = json!({"id": L1});
+    e1["bizLocation"] = json!({"id": L1});
+    let mut e2 = object_event(
+        "urn:uuid:00000000-0000-4000-8000-000000000002",
+        "2024-03-02T08:00:00+07:00",
+        "OBSERVE",
+        &[A1],
+        "shipping",
+    );
+    e2["disposition"] = json!("in_transit");
+    e2["readPoint"] = json!({"id": L1});
+    let mut e3 = object_event(
+        "urn:uuid:00000000-0000-4000-8000-000000000003",
+        "2024-03-03T08:00:00+07:00",
+        "OBSERVE",
+        &[A1],
+        "receiving",
+    );
+    e3["disposition"] = json!("in_progress");
+    e3["readPoint"] = json!({"id": L2});
+    e3["bizLocation"] = json!({"id": L2});
+    let e4 = json!({
+        "type": "AggregationEvent",
+        "eventID": "urn:uuid:00000000-0000-4000-8000-000000000004",
+        "eventTime": "2024-03-04T08:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "parentID": SSCC,
+        "childEPCs": [A2],
+        "action": "ADD",
+        "bizStep": "packing",
+    });
+    let e5 = json!({
+        "type": "TransformationEvent",
+        "eventID": "urn:uuid:00000000-0000-4000-8000-000000000005",
+        "eventTime": "2024-03-05T08:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "inputEPCList": [A1],
+        "outputEPCList": [B1],
+    });
+    let e6 = json!({
+        "type": "ObjectEvent",
+        "eventID": "urn:uuid:00000000-0000-4000-8000-000000000006",
+        "eventTime": "2024-03-06T08:00:00+07:00",
+        "eventTimeZoneOffset": "+07:00",
+        "epcList": [],
+        "quantityList": [{"epcClass": LOT, "quantity": 50, "uom": "KGM"}],
+        "action": "OBSERVE",
+        "bizStep": "storing",
+        "bizLocation": {"id": L2},
+    });
+    vec![e1, e2, e3, e4, e5, e6]
+}
+
+pub fn eid(n: u8) -> String {
+    format!("urn:uuid:00000000-0000-4000-8000-00000000000{n}")
+}
+
+pub fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+pub fn eids(ns: &[u8]) -> Vec<String> {
+    sorted(ns.iter().map(|n| eid(*n)).collect())
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Asserts a problem document of `status` and `type`.
+pub async fn assert_problem(r: reqwest::Response, status: u16, ty: &str) -> Value {
+    let got = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_string())
+        .unwrap_or_default();
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content-type {ct}"
+    );
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    assert_eq!(body["type"], ty, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    body
+}
