@@ -56,6 +56,14 @@ pub enum DocumentError {
     /// Bigger than a [`Limits`] bound.
     #[error("{0}")]
     TooLarge(String),
+    /// Nested deeper than [`Limits::max_depth`]; refused before parsing.
+    #[error("JSON nesting deeper than {max_depth} levels (at byte {byte})")]
+    TooDeep {
+        /// The bound.
+        max_depth: usize,
+        /// Offset of the first byte past the bound.
+        byte: usize,
+    },
     /// Well-formed JSON but not an EPCIS document (the errors say where).
     #[error("invalid EPCIS document: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
@@ -222,10 +230,10 @@ fn parse_json(bytes: &[u8], limits: &Limits) -> Result<Value, DocumentError> {
         )));
     }
     if let Some(depth) = exceeds_depth(bytes, limits.max_depth) {
-        return Err(DocumentError::TooLarge(format!(
-            "JSON nesting deeper than {} levels (at byte {depth})",
-            limits.max_depth
-        )));
+        return Err(DocumentError::TooDeep {
+            max_depth: limits.max_depth,
+            byte: depth,
+        });
     }
     serde_json::from_slice(bytes).map_err(|e| DocumentError::Syntax {
         line: e.line().max(1),

@@ -352,7 +352,7 @@ fn limits_are_enforced() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert!(matches!(
         parse_document(deep.as_bytes(), &Limits::default()),
-        Err(DocumentError::TooLarge(_))
+        Err(DocumentError::TooDeep { max_depth: 32, .. })
     ));
     let small = Limits {
         max_bytes: 10,

@@ -193,9 +193,9 @@ impl From<DocumentError> for ApiError {
             ))
             .with("line", json!(line))
             .with("column", json!(column)),
-            // `TooLarge` covers size, event count and nesting depth. Too deep a nesting is not
-            // cured by splitting the payload, which is what a 413 tells the client to do, so it is a 400.
-            DocumentError::TooLarge(msg) if msg.contains("nesting") => ApiError::validation(msg),
+            // Too deep a nesting is not cured by splitting the payload, which is what a 413
+            // tells the client to do, so it is a 400.
+            e @ DocumentError::TooDeep { .. } => ApiError::validation(e.to_string()),
             DocumentError::TooLarge(msg) => ApiError::new(ExceptionType::CaptureLimitExceeded, msg),
             DocumentError::Invalid(errors) => {
                 let detail = match errors.first() {
@@ -321,8 +321,11 @@ mod tests {
     #[test]
     fn too_deep_document_is_a_validation_error() {
         let e: ApiError =
-            DocumentError::TooLarge("JSON nesting deeper than 32 levels (at byte 40)".into())
-                .into();
+            DocumentError::TooDeep {
+                max_depth: 32,
+                byte: 40,
+            }
+            .into();
         assert_eq!(e.kind.status(), StatusCode::BAD_REQUEST);
     }
 
