@@ -83,7 +83,14 @@ impl DigitalLink {
     }
 
     /// Parses a Digital Link on any domain, with an optional path stem before the primary key.
+    /// Query-string attributes are kept as text and not checked (see [`DigitalLink::parse_with`]).
     pub fn parse(uri: &str) -> Result<Self, Gs1Error> {
+        Self::parse_with(uri, ParseOptions::default())
+    }
+
+    /// Parses a Digital Link with explicit options: legacy short names in the path
+    /// and strict checking of the query-string data attributes.
+    pub fn parse_with(uri: &str, options: ParseOptions) -> Result<Self, Gs1Error> {
         let not_dl = |reason: &str| Gs1Error::NotDigitalLink {
             uri: uri.to_string(),
             reason: reason.to_string(),
@@ -101,18 +108,28 @@ impl DigitalLink {
         if segs.len() > 1 && segs.last() == Some(&"") {
             segs.pop();
         }
+        if options.legacy {
+            for seg in segs.iter_mut() {
+                if let Some(code) = legacy_code(seg) {
+                    *seg = code;
+                }
+            }
+        }
         let mut first_err = None;
         for i in 0..segs.len() {
             if !ai(segs[i]).is_some_and(AiSpec::is_primary_key) {
                 continue;
             }
-            if (segs.len() - i) % 2 != 0 {
+            if !(segs.len() - i).is_multiple_of(2) {
                 first_err.get_or_insert_with(|| not_dl("an AI in the path has no value"));
                 continue;
             }
             match Self::from_path(&segs[i..]) {
                 Ok(mut dl) => {
                     dl.attributes = parse_query(query)?;
+                    if options.strict_attributes {
+                        dl.check_attributes()?;
+                    }
                     return Ok(dl);
                 }
                 Err(e) => {
@@ -120,7 +137,47 @@ impl DigitalLink {
                 }
             }
         }
+        if options.compressed
+            && segs
+                .last()
+                .is_some_and(|s| crate::compressed::looks_compressed(s))
+        {
+            match Self::from_compressed(&segs, query, options) {
+                Ok(dl) => return Ok(dl),
+                // A path with no key at all: the compressed reading's error says most.
+                Err(e) if first_err.is_none() => return Err(e),
+                Err(_) => {}
+            }
+        }
         Err(first_err.unwrap_or_else(|| not_dl("no GS1 primary key in the path")))
+    }
+
+    /// A compressed Digital Link: the last segment compressed, optionally after
+    /// uncompressed `ai/value` pairs (partial compression).
+    fn from_compressed(
+        segs: &[&str],
+        query: &str,
+        options: ParseOptions,
+    ) -> Result<Self, Gs1Error> {
+        let (last, head) = segs.split_last().ok_or_else(|| Gs1Error::NotDigitalLink {
+            uri: String::new(),
+            reason: "empty path".into(),
+        })?;
+        let mut elements = Vec::new();
+        // Uncompressed pairs before it: the longest even tail of the head that starts at a primary key.
+        if let Some(i) = (0..head.len())
+            .find(|&i| (head.len() - i) % 2 == 0 && ai(head[i]).is_some_and(AiSpec::is_primary_key))
+        {
+            let dl = Self::from_path(&head[i..])?;
+            elements.extend(std::iter::once(dl.primary).chain(dl.qualifiers));
+        }
+        elements.extend(crate::compressed::decompress(last)?);
+        let mut dl = Self::from_elements(&elements)?;
+        dl.attributes.extend(parse_query(query)?);
+        if options.strict_attributes {
+            dl.check_attributes()?;
+        }
+        Ok(dl)
     }
 
     /// Parses `ai/value/ai/value…` path segments (still percent-encoded).
@@ -174,6 +231,37 @@ impl DigitalLink {
             .map(|q| q.value.as_str())
     }
 
+    /// Checks the query string: every all-digit key must be an AI allowed as a Digital
+    /// Link data attribute, with a valid value, not repeated and not already in the path.
+    /// Other keys (`linkType`, `context`, …) are left to the application.
+    pub fn check_attributes(&self) -> Result<(), Gs1Error> {
+        let mut seen: Vec<&str> = Vec::new();
+        for (key, value) in &self.attributes {
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let spec = ai(key).ok_or_else(|| Gs1Error::UnknownAi(key.clone()))?;
+            let refuse = |reason: &str| Gs1Error::AttributeNotAllowed {
+                ai: spec.code.into(),
+                reason: reason.into(),
+            };
+            if self.primary.ai == spec.code || self.qualifier(spec.code).is_some() {
+                return Err(refuse("already in the path"));
+            }
+            if !spec.dl_data_attribute {
+                return Err(refuse(
+                    "not a Digital Link data attribute (a key qualifier belongs in the path)",
+                ));
+            }
+            if seen.contains(&spec.code) {
+                return Err(refuse("repeated"));
+            }
+            seen.push(spec.code);
+            AiValue::new(spec.code, value)?;
+        }
+        Ok(())
+    }
+
     /// Data attributes whose key is a GS1 AI, validated.
     pub fn ai_attributes(&self) -> Result<Vec<AiValue>, Gs1Error> {
         self.attributes
@@ -182,6 +270,54 @@ impl DigitalLink {
             .map(|(k, v)| AiValue::new(k, v))
             .collect()
     }
+}
+
+/// How [`DigitalLink::parse_with`] reads a URI.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// Accept the short names of Digital Link 1.0 (`/gtin/…/lot/…/ser/…`) in place of AI codes.
+    pub legacy: bool,
+    /// Refuse query-string AIs that are unknown, invalid, repeated, key qualifiers or already in the path.
+    pub strict_attributes: bool,
+    /// Accept compressed Digital Links (a base64url last segment). Off by default: a URI
+    /// that is not a Digital Link could be read as one by accident.
+    pub compressed: bool,
+}
+
+impl ParseOptions {
+    /// Strict attributes, no legacy names: what a resolver applies to a request.
+    pub const STRICT: ParseOptions = ParseOptions {
+        legacy: false,
+        strict_attributes: true,
+        compressed: true,
+    };
+}
+
+/// The AI code of a Digital Link 1.0 short name (the "convenience alphas").
+pub fn legacy_code(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "sscc" => "00",
+        "gtin" => "01",
+        "lot" => "10",
+        "ser" => "21",
+        "cpv" => "22",
+        "gdti" => "253",
+        "glnx" => "254",
+        "gcn" => "255",
+        "ginc" => "401",
+        "gsin" => "402",
+        "gln" => "414",
+        "payTo" => "415",
+        "partyGln" => "417",
+        "grai" => "8003",
+        "giai" => "8004",
+        "itip" => "8006",
+        "cpid" => "8010",
+        "gmn" => "8013",
+        "gsrnp" => "8017",
+        "gsrn" => "8018",
+        _ => return None,
+    })
 }
 
 /// Checks that `qualifiers` follow, in order and without repeats, one of the key's qualifier paths.

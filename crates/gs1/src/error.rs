@@ -86,6 +86,14 @@ pub enum Gs1Error {
         /// The allowed sequence(s), e.g. "22, 10, 21 | 235".
         order: String,
     },
+    /// A query-string AI a Digital Link may not carry there.
+    #[error("Digital Link query attribute ({ai}): {reason}")]
+    AttributeNotAllowed {
+        /// The AI code.
+        ai: String,
+        /// Why it is refused.
+        reason: String,
+    },
     /// A URI that is not a GS1 Digital Link.
     #[error("not a GS1 Digital Link ({reason}): {uri}")]
     NotDigitalLink {

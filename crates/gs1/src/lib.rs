@@ -11,6 +11,7 @@
 pub mod ai;
 mod ai_table;
 mod check;
+mod compressed;
 pub mod dl;
 pub mod element;
 pub mod epc;
@@ -23,7 +24,7 @@ use std::borrow::Cow;
 
 pub use ai::{ai, AiSpec};
 pub use check::{check_digit, verify_check_digit};
-pub use dl::{AiValue, DigitalLink};
+pub use dl::{AiValue, DigitalLink, ParseOptions};
 pub use element::{format_bracketed, format_unbracketed, parse_element_string};
 pub use error::Gs1Error;
 pub use prefix::{CompanyPrefixLookup, NoPrefixes, StaticPrefixes};
