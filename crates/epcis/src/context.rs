@@ -17,11 +17,19 @@ const STANDARD_PREFIXES: [(&str, &str); 8] = [
     ("dcterms", "http://purl.org/dc/terms/"),
 ];
 
+/// Whether `prefix` is one of the standard EPCIS context's prefixes.
+pub fn is_standard_prefix(prefix: &str) -> bool {
+    STANDARD_PREFIXES.iter().any(|(p, _)| *p == prefix)
+}
+
 /// Prefix → namespace URI, from a document's `@context` (plus the standard ones).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Namespaces {
     /// The map, in the order the context declared it.
     pub prefixes: IndexMap<String, String>,
+    /// True when the prefixes come from XML namespace declarations: they name elements, and a
+    /// value such as `example:x` is then plain text, not a compact IRI.
+    pub from_xml: bool,
 }
 
 impl Namespaces {
@@ -31,7 +39,10 @@ impl Namespaces {
             .iter()
             .map(|(p, ns)| ((*p).to_string(), (*ns).to_string()))
             .collect();
-        Namespaces { prefixes }
+        Namespaces {
+            prefixes,
+            from_xml: false,
+        }
     }
 
     /// Reads the prefix declarations of an `@context` value (string, object or array).
@@ -46,7 +57,8 @@ impl Namespaces {
         namespaces
     }
 
-    fn add_context(&mut self, context: &Value) {
+    /// Adds the prefix declarations of a further `@context` value (later ones win).
+    pub fn add_context(&mut self, context: &Value) {
         match context {
             Value::Array(items) => items.iter().for_each(|item| self.add_context(item)),
             Value::Object(map) => {

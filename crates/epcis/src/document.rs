@@ -16,8 +16,12 @@ pub struct Limits {
     pub max_bytes: usize,
     /// Most events in one document.
     pub max_events: usize,
-    /// Deepest JSON nesting.
+    /// Deepest JSON nesting, and deepest XML element nesting.
     pub max_depth: usize,
+    /// Most attributes on one XML element (namespace declarations included).
+    pub max_attributes: usize,
+    /// Largest XML text node or attribute value, bytes.
+    pub max_text_bytes: usize,
 }
 
 impl Default for Limits {
@@ -26,6 +30,8 @@ impl Default for Limits {
             max_bytes: 16 * 1024 * 1024,
             max_events: 10_000,
             max_depth: 32,
+            max_attributes: 64,
+            max_text_bytes: 1024 * 1024,
         }
     }
 }
@@ -64,6 +70,15 @@ pub enum DocumentError {
         /// Offset of the first byte past the bound.
         byte: usize,
     },
+    /// XML that is malformed, hostile (DTD, entities, too deep, too many attributes, too
+    /// long a text) or not EPCIS XML (wrong namespace, misplaced element).
+    #[error("XML line {line}: {message}")]
+    Xml {
+        /// 1-based line where the problem was found.
+        line: usize,
+        /// What is wrong, naming the element.
+        message: String,
+    },
     /// Well-formed JSON but not an EPCIS document (the errors say where).
     #[error("invalid EPCIS document: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<FieldError>),
@@ -82,6 +97,30 @@ pub struct Event {
 }
 
 impl Event {
+    /// Wraps a JSON-LD object without validating it (type and time read if present).
+    pub(crate) fn unvalidated(
+        json: Map<String, Value>,
+        namespaces: Arc<Namespaces>,
+        hash_ignored: Arc<[String]>,
+    ) -> Event {
+        let event_type = json
+            .get("type")
+            .and_then(Value::as_str)
+            .and_then(EventType::parse)
+            .unwrap_or(EventType::ObjectEvent);
+        let event_time_ms = json
+            .get("eventTime")
+            .and_then(Value::as_str)
+            .and_then(|t| crate::lexical::parse_time_ms(t).ok())
+            .unwrap_or(0);
+        Event {
+            event_type,
+            event_time_ms,
+            json,
+            namespaces,
+            hash_ignored,
+        }
+    }
     /// The event type.
     pub fn event_type(&self) -> EventType {
         self.event_type
@@ -124,9 +163,90 @@ impl Event {
     pub fn view(&self) -> Option<EventView<'_>> {
         crate::validate::view_event(&self.json)
     }
+    /// Writes the namespaces of the prefixes the event uses (in field names, or as the
+    /// prefix of a value such as `example:x`) into the event's own `@context`, unless the
+    /// standard context already means the same, so that a stored event stays self-describing
+    /// once separated from its document. An event that already has a `@context` keeps it.
+    pub fn embed_context(&mut self) {
+        if self.json.contains_key("@context") {
+            return;
+        }
+        let standard = Namespaces::standard();
+        // Most events come with the standard context only: nothing to embed.
+        if self
+            .namespaces
+            .prefixes
+            .iter()
+            .all(|(p, ns)| standard.prefixes.get(p) == Some(ns))
+        {
+            return;
+        }
+        let mut used = Map::new();
+        for (key, value) in &self.json {
+            collect_prefixes(
+                &Value::String(key.clone()),
+                &self.namespaces,
+                &standard,
+                &mut used,
+            );
+            collect_prefixes(value, &self.namespaces, &standard, &mut used);
+        }
+        if used.is_empty() {
+            return;
+        }
+        let mut json = Map::with_capacity(self.json.len() + 1);
+        json.insert("@context".into(), Value::Object(used));
+        json.extend(std::mem::take(&mut self.json));
+        self.json = json;
+    }
+    /// The canonical pre-hash string the hash is taken of.
+    pub fn pre_hash_string(&self) -> String {
+        crate::hash::pre_hash_string_ignoring(&self.json, &self.namespaces, &self.hash_ignored)
+    }
     /// The canonical event hash (`ni:///sha-256;…?ver=CBV2.0`).
     pub fn hash(&self) -> String {
         crate::hash::event_hash_ignoring(&self.json, &self.namespaces, &self.hash_ignored)
+    }
+}
+
+/// Adds to `used` every prefix of `value` (keys, and `prefix:rest` strings) that `namespaces`
+/// declares differently from the standard context.
+fn collect_prefixes(
+    value: &Value,
+    namespaces: &Namespaces,
+    standard: &Namespaces,
+    used: &mut Map<String, Value>,
+) {
+    fn note(
+        text: &str,
+        namespaces: &Namespaces,
+        standard: &Namespaces,
+        used: &mut Map<String, Value>,
+    ) {
+        let Some((prefix, _)) = text.split_once(':') else {
+            return;
+        };
+        if used.contains_key(prefix) {
+            return;
+        }
+        if let Some(ns) = namespaces.prefixes.get(prefix) {
+            if standard.prefixes.get(prefix) != Some(ns) {
+                used.insert(prefix.to_string(), Value::String(ns.clone()));
+            }
+        }
+    }
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                note(k, namespaces, standard, used);
+                collect_prefixes(v, namespaces, standard, used);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| collect_prefixes(v, namespaces, standard, used)),
+        Value::String(s) => note(s, namespaces, standard, used),
+        _ => {}
     }
 }
 
@@ -150,6 +270,18 @@ pub struct Document {
     pub header: Option<Value>,
     /// The events in document order; an invalid event carries its errors (pointers from the document root).
     pub events: Vec<Result<Event, Vec<FieldError>>>,
+    /// Master data vocabularies from the header (`epcisMasterData.vocabularyList`), in the
+    /// JSON-LD form whichever binding the document came in.
+    pub master_data: Vec<Value>,
+}
+
+/// The master data vocabularies of a JSON-LD `epcisHeader`.
+pub fn header_master_data(header: Option<&Value>) -> Vec<Value> {
+    header
+        .and_then(|h| h.pointer("/epcisMasterData/vocabularyList"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Parses and validates an `EPCISDocument` or `EPCISQueryDocument` in JSON-LD.
@@ -200,12 +332,32 @@ pub fn parse_document(bytes: &[u8], limits: &Limits) -> Result<Document, Documen
             build_event(item, &prefix, &namespaces, &hash_ignored)
         })
         .collect();
+    let master_data = header_master_data(header.as_ref());
     Ok(Document {
         kind,
         context,
         header,
         events,
+        master_data,
     })
+}
+
+/// Parses a document in either binding: XML (2.0 or 1.2) when it starts with `<`, else JSON-LD.
+pub fn parse_any_document(bytes: &[u8], limits: &Limits) -> Result<Document, DocumentError> {
+    if crate::xml::is_xml(bytes) {
+        crate::xml::parse_xml_document(bytes, limits)
+    } else {
+        parse_document(bytes, limits)
+    }
+}
+
+/// Parses a single event in either binding (see [`parse_any_document`]).
+pub fn parse_any_event(bytes: &[u8], limits: &Limits) -> Result<Event, DocumentError> {
+    if crate::xml::is_xml(bytes) {
+        crate::xml::parse_xml_event(bytes, limits)
+    } else {
+        parse_event(bytes, limits)
+    }
 }
 
 /// Parses and validates a single event (the body of `POST /events`): an event object,
@@ -379,8 +531,9 @@ fn take_event_list(
     Err(invalid(pointer, "no event list"))
 }
 
-/// Validates one event value and, when valid, wraps it.
-fn build_event(
+/// Validates one event value and, when valid, wraps it. An event carrying its own
+/// `@context` (as stored events do) adds its prefixes to the document's.
+pub(crate) fn build_event(
     item: Value,
     pointer: &str,
     namespaces: &Arc<Namespaces>,
@@ -396,6 +549,14 @@ fn build_event(
             message,
         }]);
     };
+    let namespaces = match json.get("@context") {
+        Some(own) => {
+            let mut merged = Namespaces::clone(namespaces);
+            merged.add_context(own);
+            Arc::new(merged)
+        }
+        None => Arc::clone(namespaces),
+    };
     let root = Path::root(pointer);
     let (event_type, event_time_ms) = {
         let view = crate::validate::read_event(&json, &root)?;
@@ -405,7 +566,7 @@ fn build_event(
         event_type,
         event_time_ms,
         json,
-        namespaces: Arc::clone(namespaces),
+        namespaces,
         hash_ignored: Arc::clone(hash_ignored),
     })
 }

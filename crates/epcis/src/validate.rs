@@ -519,7 +519,10 @@ fn allowed(t: EventType, field: &str) -> bool {
         | "destinationList"
         | "sensorElementList" => true,
         "action" => t != TransformationEvent,
-        "persistentDisposition" | "ilmd" => matches!(t, ObjectEvent | TransformationEvent),
+        // Every event type of the 2.0 XSD has persistentDisposition (GS1's XML examples put
+        // it on an AggregationEvent); the JSON Schema lists it on two only.
+        "persistentDisposition" => true,
+        "ilmd" => matches!(t, ObjectEvent | TransformationEvent),
         "epcList" | "quantityList" => matches!(t, ObjectEvent | TransactionEvent),
         "parentID" => matches!(t, AggregationEvent | TransactionEvent | AssociationEvent),
         "childEPCs" | "childQuantityList" => matches!(t, AggregationEvent | AssociationEvent),
@@ -604,7 +607,7 @@ pub(crate) fn read_event<'a>(
 
 /// Reads an event that was validated before (e.g. one whose `eventID` was set since),
 /// without the GS1 identifier checks and tolerating errors in fields that do not shape the view.
-pub(crate) fn view_event(obj: &Map<String, Value>) -> Option<EventView<'_>> {
+pub fn view_event(obj: &Map<String, Value>) -> Option<EventView<'_>> {
     let root = Path::root("");
     read(obj, &root, false).ok()
 }

@@ -82,6 +82,15 @@ fn is_bare_term(text: &str) -> bool {
 
 /// `gs1:Temperature` → `https://gs1.org/voc/Temperature`, for prefixes the document declares.
 fn expand_curie<'a>(text: &'a str, namespaces: &Namespaces) -> Cow<'a, str> {
+    // In XML, namespace prefixes name elements; a value such as `example:x` is text, and GS1's
+    // XML vectors keep it as written. In JSON-LD the document's @context makes it a compact
+    // IRI, which GS1's reference generator expands. The standard prefixes expand in both.
+    let standard = text
+        .split_once(':')
+        .is_some_and(|(prefix, _)| crate::context::is_standard_prefix(prefix));
+    if namespaces.from_xml && !standard {
+        return Cow::Borrowed(text);
+    }
     match namespaces.expand(text) {
         Some((namespace, local)) if !local.starts_with("//") => {
             Cow::Owned(format!("{namespace}{local}"))
