@@ -1,0 +1,445 @@
+//! The one access policy: who may do what, and which events they see.
+//!
+//! [`decide`] takes a [`Caller`] and an [`Action`] and answers allow, deny (with the HTTP
+//! meaning: not signed in, or not permitted) or, for reads of events, the [`EventScope`]
+//! the caller sees in full. Every route asks here; no handler checks roles itself.
+
+use serde::{Deserialize, Serialize};
+
+/// Who the caller is, as far as access is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// Nobody signed in.
+    Public,
+    /// A user (or token) of an organisation.
+    Member {
+        /// Registry id of the organisation.
+        org: String,
+        /// Administrator of the organisation (manages its accounts and tokens).
+        admin: bool,
+        /// The organisation is verified and not suspended.
+        active: bool,
+    },
+    /// An official of a provincial authority.
+    ProvincialOfficial {
+        /// Province code of the jurisdiction.
+        province: String,
+    },
+    /// An official of a national authority (a ministry).
+    NationalOfficial,
+    /// A system operator.
+    Operator,
+}
+
+/// What an API token may be used for (a browser session may do everything its user may).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Scope {
+    /// Read events, capture jobs and named queries.
+    Read,
+    /// Capture events.
+    Capture,
+    /// Write to the registries (products, organisations, codes).
+    Registry,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Capture, Scope::Registry];
+
+    /// The scope's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Capture => "capture",
+            Scope::Registry => "registry",
+        }
+    }
+
+    /// Parses a scope name.
+    pub fn parse(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+}
+
+/// The caller of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// Who.
+    pub principal: Principal,
+    /// What the credential allows (all scopes for a session).
+    pub scopes: Vec<Scope>,
+    /// User or token name, for audit and ownership of named queries.
+    pub name: String,
+}
+
+impl Caller {
+    /// The anonymous caller.
+    pub fn public() -> Caller {
+        Caller {
+            principal: Principal::Public,
+            scopes: Scope::ALL.to_vec(),
+            name: String::new(),
+        }
+    }
+
+    /// Who owns what this caller creates (named queries): the organisation for members,
+    /// the user or token name otherwise.
+    pub fn owner_key(&self) -> String {
+        match &self.principal {
+            Principal::Member { org, .. } => org.clone(),
+            _ => self.name.clone(),
+        }
+    }
+
+    /// The organisation of a member.
+    pub fn org(&self) -> Option<&str> {
+        match &self.principal {
+            Principal::Member { org, .. } => Some(org),
+            _ => None,
+        }
+    }
+}
+
+/// Something a caller wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Query or fetch events.
+    ReadEvents,
+    /// Capture events (`POST /capture`, `POST /events`).
+    CaptureEvents,
+    /// List or fetch capture jobs.
+    ReadCaptureJobs,
+    /// List or fetch named query definitions.
+    ReadNamedQueries,
+    /// Create a named query.
+    CreateNamedQuery,
+    /// Delete a named query owned by `owner` (see [`Caller::owner_key`]).
+    DeleteNamedQuery {
+        /// The query's owner.
+        owner: &'a str,
+    },
+    /// Read the public registries (organisations, products).
+    ReadRegistry,
+    /// Register a new organisation (it starts unverified).
+    RegisterOrganisation,
+    /// Verify, reject, suspend or reinstate an organisation registered in `province`, or
+    /// issue, suspend or revoke an export code there.
+    JudgeOrganisation {
+        /// The organisation's province code.
+        province: &'a str,
+    },
+    /// Create, change or delete the products, places and code applications of `org`.
+    ManageProducts {
+        /// The organisation.
+        org: &'a str,
+    },
+    /// Create or revoke users and API tokens of `org`.
+    ManageAccess {
+        /// The organisation.
+        org: &'a str,
+    },
+    /// Create accounts of officials and operators.
+    ManageAuthorities,
+    /// See flagged events and the audit log.
+    Oversee,
+}
+
+/// Which events a reader sees in full; every other event is shown consumer-safe only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventScope {
+    /// Every event.
+    All,
+    /// The organisation's own events and those of the organisations that named it as a
+    /// trading partner (one step up and down the chain).
+    Organisation(String),
+    /// Events of organisations registered in these provinces.
+    Provinces(Vec<String>),
+    /// None: consumer-safe data only.
+    ConsumerOnly,
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Denial {
+    /// Sign in first (HTTP 401).
+    Unauthenticated(String),
+    /// Signed in, but not permitted (HTTP 403).
+    Forbidden(String),
+}
+
+/// The policy's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead.
+    Allow,
+    /// Go ahead, seeing in full only the events (or capture jobs, flags) of this scope.
+    Within(EventScope),
+    /// Refused.
+    Deny(Denial),
+}
+
+impl Decision {
+    /// True unless denied.
+    pub fn is_allowed(&self) -> bool {
+        !matches!(self, Decision::Deny(_))
+    }
+}
+
+fn unauthenticated(what: &str) -> Decision {
+    Decision::Deny(Denial::Unauthenticated(format!("sign in to {what}")))
+}
+
+fn forbidden(message: impl Into<String>) -> Decision {
+    Decision::Deny(Denial::Forbidden(message.into()))
+}
+
+/// The scope an action needs from a token.
+fn needed_scope(action: &Action<'_>) -> Option<Scope> {
+    match action {
+        Action::ReadEvents
+        | Action::ReadCaptureJobs
+        | Action::ReadNamedQueries
+        | Action::CreateNamedQuery
+        | Action::DeleteNamedQuery { .. }
+        | Action::Oversee => Some(Scope::Read),
+        Action::CaptureEvents => Some(Scope::Capture),
+        Action::RegisterOrganisation
+        | Action::JudgeOrganisation { .. }
+        | Action::ManageProducts { .. }
+        | Action::ManageAccess { .. }
+        | Action::ManageAuthorities => Some(Scope::Registry),
+        Action::ReadRegistry => None,
+    }
+}
+
+/// Decides whether `caller` may do `action`.
+pub fn decide(caller: &Caller, action: Action<'_>) -> Decision {
+    if let Some(scope) = needed_scope(&action) {
+        if !caller.scopes.contains(&scope) {
+            return forbidden(format!(
+                "this token lacks the {} scope needed here",
+                scope.as_str()
+            ));
+        }
+    }
+    use Principal as P;
+    let p = &caller.principal;
+    match action {
+        Action::ReadRegistry | Action::RegisterOrganisation => Decision::Allow,
+        Action::ReadEvents => Decision::Within(match p {
+            P::Public => EventScope::ConsumerOnly,
+            P::Member { org, .. } => EventScope::Organisation(org.clone()),
+            P::ProvincialOfficial { province } => EventScope::Provinces(vec![province.clone()]),
+            P::NationalOfficial | P::Operator => EventScope::All,
+        }),
+        Action::CaptureEvents => match p {
+            P::Public => unauthenticated("capture events"),
+            P::Member { active: true, .. } => Decision::Allow,
+            P::Member { org, .. } => forbidden(format!(
+                "organisation {org} is not verified or is suspended: it cannot capture events"
+            )),
+            _ => forbidden("only members of an organisation capture events; events belong to the capturing organisation"),
+        },
+        Action::ReadCaptureJobs => match p {
+            P::Public => unauthenticated("see capture jobs"),
+            P::Member { org, .. } => Decision::Within(EventScope::Organisation(org.clone())),
+            P::NationalOfficial | P::Operator => Decision::Within(EventScope::All),
+            P::ProvincialOfficial { .. } => {
+                forbidden("capture jobs are seen by their organisation and national officials")
+            }
+        },
+        Action::ReadNamedQueries | Action::CreateNamedQuery => match p {
+            P::Public => unauthenticated("use named queries"),
+            _ => Decision::Allow,
+        },
+        Action::DeleteNamedQuery { owner } => match p {
+            P::Public => unauthenticated("delete named queries"),
+            P::Operator => Decision::Allow,
+            _ if caller.owner_key() == owner => Decision::Allow,
+            _ => forbidden("only the owner of a named query may delete it"),
+        },
+        Action::JudgeOrganisation { province } => match p {
+            P::Public => unauthenticated("verify or suspend organisations"),
+            P::NationalOfficial | P::Operator => Decision::Allow,
+            P::ProvincialOfficial { province: own } if own == province => Decision::Allow,
+            P::ProvincialOfficial { province: own } => forbidden(format!(
+                "an official of province {own} cannot act on an organisation of province {province}"
+            )),
+            P::Member { .. } => forbidden("only officials verify or suspend organisations"),
+        },
+        Action::ManageProducts { org } => match p {
+            P::Public => unauthenticated("manage products"),
+            P::Operator => Decision::Allow,
+            P::Member { org: own, active, .. } if own == org => {
+                if *active {
+                    Decision::Allow
+                } else {
+                    forbidden(format!("organisation {org} is not verified or is suspended"))
+                }
+            }
+            _ => forbidden(format!("only members of {org} manage its products")),
+        },
+        Action::ManageAccess { org } => match p {
+            P::Public => unauthenticated("manage accounts and tokens"),
+            P::Operator => Decision::Allow,
+            P::Member {
+                org: own,
+                admin: true,
+                ..
+            } if own == org => Decision::Allow,
+            P::Member { org: own, .. } if own == org => {
+                forbidden(format!("only administrators of {org} manage its accounts and tokens"))
+            }
+            _ => forbidden(format!("only administrators of {org} manage its accounts and tokens")),
+        },
+        Action::ManageAuthorities => match p {
+            P::Public => unauthenticated("manage official accounts"),
+            P::Operator => Decision::Allow,
+            _ => forbidden("only operators create official and operator accounts"),
+        },
+        Action::Oversee => match p {
+            P::Public => unauthenticated("see flagged events and the audit log"),
+            P::ProvincialOfficial { province } => {
+                Decision::Within(EventScope::Provinces(vec![province.clone()]))
+            }
+            P::NationalOfficial | P::Operator => Decision::Within(EventScope::All),
+            P::Member { .. } => forbidden("only officials see flagged events and the audit log"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(principal: Principal) -> Caller {
+        Caller {
+            principal,
+            scopes: Scope::ALL.to_vec(),
+            name: "u".into(),
+        }
+    }
+
+    fn member(org: &str, admin: bool, active: bool) -> Caller {
+        caller(Principal::Member {
+            org: org.into(),
+            admin,
+            active,
+        })
+    }
+
+    /// Short code of a decision for the table: A allow, W within, 401, 403.
+    fn code(d: &Decision) -> &'static str {
+        match d {
+            Decision::Allow => "A",
+            Decision::Within(_) => "W",
+            Decision::Deny(Denial::Unauthenticated(_)) => "401",
+            Decision::Deny(Denial::Forbidden(_)) => "403",
+        }
+    }
+
+    #[test]
+    fn the_whole_table() {
+        let callers = [
+            ("public", caller(Principal::Public)),
+            ("member", member("a", false, true)),
+            ("admin", member("a", true, true)),
+            ("suspended", member("a", true, false)),
+            ("other-admin", member("b", true, true)),
+            (
+                "official-33",
+                caller(Principal::ProvincialOfficial {
+                    province: "33".into(),
+                }),
+            ),
+            (
+                "official-01",
+                caller(Principal::ProvincialOfficial {
+                    province: "01".into(),
+                }),
+            ),
+            ("national", caller(Principal::NationalOfficial)),
+            ("operator", caller(Principal::Operator)),
+        ];
+        let actions: [(&str, Action<'_>); 12] = [
+            ("read", Action::ReadEvents),
+            ("capture", Action::CaptureEvents),
+            ("jobs", Action::ReadCaptureJobs),
+            ("queries", Action::ReadNamedQueries),
+            ("create-query", Action::CreateNamedQuery),
+            ("delete-query-a", Action::DeleteNamedQuery { owner: "a" }),
+            ("registry", Action::ReadRegistry),
+            ("register", Action::RegisterOrganisation),
+            ("judge-33", Action::JudgeOrganisation { province: "33" }),
+            ("products-a", Action::ManageProducts { org: "a" }),
+            ("access-a", Action::ManageAccess { org: "a" }),
+            ("oversee", Action::Oversee),
+        ];
+        #[rustfmt::skip]
+        let expected: [[&str; 12]; 9] = [
+            // read capture jobs  queries create delete registry register judge products access oversee
+            ["W", "401", "401", "401", "401", "401", "A", "A", "401", "401", "401", "401"], // public
+            ["W", "A",   "W",   "A",   "A",   "A",   "A", "A", "403", "A",   "403", "403"], // member
+            ["W", "A",   "W",   "A",   "A",   "A",   "A", "A", "403", "A",   "A",   "403"], // admin
+            ["W", "403", "W",   "A",   "A",   "A",   "A", "A", "403", "403", "A",   "403"], // suspended
+            ["W", "A",   "W",   "A",   "A",   "403", "A", "A", "403", "403", "403", "403"], // other-admin
+            ["W", "403", "403", "A",   "A",   "403", "A", "A", "A",   "403", "403", "W"],   // official-33
+            ["W", "403", "403", "A",   "A",   "403", "A", "A", "403", "403", "403", "W"],   // official-01
+            ["W", "403", "W",   "A",   "A",   "403", "A", "A", "A",   "403", "403", "W"],   // national
+            ["W", "403", "W",   "A",   "A",   "A",   "A", "A", "A",   "A",   "A",   "W"],   // operator
+        ];
+        for (row, (cname, c)) in callers.iter().enumerate() {
+            for (col, (aname, a)) in actions.iter().enumerate() {
+                assert_eq!(
+                    code(&decide(c, *a)),
+                    expected[row][col],
+                    "{cname} × {aname}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn read_scopes_follow_the_role() {
+        assert_eq!(
+            decide(&caller(Principal::Public), Action::ReadEvents),
+            Decision::Within(EventScope::ConsumerOnly)
+        );
+        assert_eq!(
+            decide(&member("a", false, false), Action::ReadEvents),
+            Decision::Within(EventScope::Organisation("a".into()))
+        );
+        assert_eq!(
+            decide(
+                &caller(Principal::ProvincialOfficial {
+                    province: "33".into()
+                }),
+                Action::ReadEvents
+            ),
+            Decision::Within(EventScope::Provinces(vec!["33".into()]))
+        );
+        assert_eq!(
+            decide(&caller(Principal::NationalOfficial), Action::ReadEvents),
+            Decision::Within(EventScope::All)
+        );
+    }
+
+    #[test]
+    fn token_scopes_limit_every_role() {
+        let mut read_only = caller(Principal::Operator);
+        read_only.scopes = vec![Scope::Read];
+        assert!(decide(&read_only, Action::ReadEvents).is_allowed());
+        assert!(!decide(&read_only, Action::ManageAuthorities).is_allowed());
+        let mut capture_only = member("a", true, true);
+        capture_only.scopes = vec![Scope::Capture];
+        assert!(decide(&capture_only, Action::CaptureEvents).is_allowed());
+        assert!(matches!(
+            decide(&capture_only, Action::ReadEvents),
+            Decision::Deny(Denial::Forbidden(m)) if m.contains("read scope")
+        ));
+        assert!(!decide(&capture_only, Action::ManageProducts { org: "a" }).is_allowed());
+        // Reading the public registries needs no scope.
+        assert!(decide(&capture_only, Action::ReadRegistry).is_allowed());
+    }
+}
