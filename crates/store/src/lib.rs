@@ -1,4 +1,5 @@
-//! traceport storage. One [`Store`] trait; the embedded SQLite backend lives in [`sqlite`].
+//! traceport storage. One [`Store`] trait; the embedded SQLite backend lives in [`sqlite`],
+//! the PostgreSQL backend (several server processes on one database) in [`postgres`].
 //! SQL lives only in this crate.
 //!
 //! Events are stored once, each with a dense increasing sequence number (its future
@@ -6,7 +7,30 @@
 //! Writes go through one writer thread with group commit: when `append` returns, the
 //! events are on disk.
 
+pub mod accounts;
+mod codes;
+mod cursor;
+pub mod dump;
+pub mod links;
+mod location;
+pub mod masterdata;
+pub mod postgres;
+pub mod registries;
+mod sql;
 pub mod sqlite;
+mod subscriptions;
+mod trace_store;
+
+pub use accounts::AccountStore;
+pub use location::{redact, Location};
+pub use masterdata::{MasterDataElement, MasterDataStore};
+pub use postgres::{is_postgres_url, PgOptions, PgStore};
+pub use registries::RegistryStore;
+
+pub use links::{LinkStore, ProblemReport, Scan, ScanSummary};
+pub use sqlite::{plain_insert_baseline, SqliteOptions, SqliteStore};
+pub use subscriptions::{NewSubscription, Subscription, SubscriptionStore};
+pub use trace_store::TraceStore;
 
 use epcis::query::Query;
 use epcis::{EventType, Facet};
@@ -34,9 +58,27 @@ impl NewEvent {
     /// Prepares a validated event for storage: sets `recordTime`, sets `eventID` to the
     /// canonical hash when the sender gave none, serialises the body and extracts the facets.
     /// The one place where a parsed event becomes a storable one (HTTP capture and CLI import both use it).
-    pub fn from_event(event: epcis::Event, record_time_ms: i64) -> NewEvent {
-        let _ = (event, record_time_ms);
-        unimplemented!("being written")
+    pub fn from_event(mut event: epcis::Event, record_time_ms: i64) -> NewEvent {
+        // The hash is taken before eventID/recordTime are touched: it must not depend on them.
+        let hash = event.hash();
+        // Stored bodies outlive their document's @context: keep the prefixes they use.
+        event.embed_context();
+        if event.event_id().is_none() {
+            event.set_event_id(hash.clone());
+        }
+        event.set_record_time_ms(record_time_ms);
+        let event_id = event.event_id().unwrap_or(&hash).to_owned();
+        // Serialising a map with string keys cannot fail (serde_json fails only on non-string keys).
+        let body = serde_json::to_string(event.json()).unwrap_or_default();
+        NewEvent {
+            event_id,
+            hash,
+            event_type: event.event_type(),
+            event_time_ms: event.event_time_ms(),
+            record_time_ms,
+            body,
+            facets: event.facets(),
+        }
     }
 }
 
@@ -70,7 +112,9 @@ pub enum AppendMode {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RejectReason {
     /// An event with this `eventID` or this hash is already stored (or earlier in the same batch).
-    #[error("duplicate event: an event with eventID {event_id} or the same hash is already stored")]
+    #[error(
+        "duplicate event: an event with eventID {event_id} or the same hash is already stored"
+    )]
     Duplicate {
         /// The refused event's `eventID`.
         event_id: String,
@@ -81,7 +125,8 @@ pub enum RejectReason {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppendOutcome {
     /// `Ok(seq)` for a stored event; `Err` for a refused one. Under
-    /// [`AppendMode::AllOrNothing`], if any entry is `Err`, nothing was stored.
+    /// [`AppendMode::AllOrNothing`], if any entry is `Err`, nothing was stored and the
+    /// other entries are `Ok(0)` (acceptable, but not stored: 0 is never a sequence number).
     pub results: Vec<Result<i64, RejectReason>>,
 }
 
@@ -176,6 +221,27 @@ pub enum StoreError {
     NotFound(String),
 }
 
+/// Everything the server needs from storage, as one object: every store trait of this crate.
+/// Each capability adds its own trait (events and capture jobs in [`Store`], and so on) and
+/// lists it here, so a backend implements them all and the server holds one `Arc<dyn Backend>`.
+pub trait Backend:
+    Store + RegistryStore + AccountStore + MasterDataStore + SubscriptionStore + LinkStore + TraceStore
+{
+}
+
+impl<
+        T: Store
+            + RegistryStore
+            + AccountStore
+            + MasterDataStore
+            + SubscriptionStore
+            + LinkStore
+            + TraceStore
+            + ?Sized,
+    > Backend for T
+{
+}
+
 /// The storage interface of traceport. Implementations are thread-safe; methods block
 /// (call them from `spawn_blocking` in async code).
 pub trait Store: Send + Sync {
@@ -186,18 +252,35 @@ pub trait Store: Send + Sync {
     /// Events matching a query, one page at a time.
     fn query(&self, query: &Query, page: &PageRequest) -> Result<Page<StoredEvent>, StoreError>;
     /// Distinct text values of facet fields (for `/epcs`, `/bizSteps`, …), sorted, paged.
-    fn distinct_values(&self, fields: &[&str], page: &PageRequest) -> Result<Page<String>, StoreError>;
+    fn distinct_values(
+        &self,
+        fields: &[&str],
+        page: &PageRequest,
+    ) -> Result<Page<String>, StoreError>;
     /// Number of stored events (also the highest sequence number).
     fn event_count(&self) -> Result<i64, StoreError>;
 
     /// Records a new capture job with its document, durably; returns the job.
-    fn create_capture_job(&self, mode: AppendMode, document: &[u8]) -> Result<CaptureJob, StoreError>;
+    fn create_capture_job(
+        &self,
+        mode: AppendMode,
+        document: &[u8],
+    ) -> Result<CaptureJob, StoreError>;
     /// The document of a capture job.
     fn capture_job_document(&self, id: &str) -> Result<Vec<u8>, StoreError>;
-    /// Marks a job running.
-    fn start_capture_job(&self, id: &str) -> Result<(), StoreError>;
+    /// Claims a job for processing, so that of all the workers (of all the processes on
+    /// this store) exactly one runs it: true when the caller now owns the job, which was
+    /// pending or was claimed by a worker that is gone (its claim lapsed); false when
+    /// another live worker has it or it is finished. `NotFound` for an unknown id.
+    fn claim_capture_job(&self, id: &str) -> Result<bool, StoreError>;
     /// Stores a job's outcome.
-    fn finish_capture_job(&self, id: &str, success: bool, stored: usize, errors: &serde_json::Value) -> Result<(), StoreError>;
+    fn finish_capture_job(
+        &self,
+        id: &str,
+        success: bool,
+        stored: usize,
+        errors: &serde_json::Value,
+    ) -> Result<(), StoreError>;
     /// One capture job.
     fn capture_job(&self, id: &str) -> Result<Option<CaptureJob>, StoreError>;
     /// Capture jobs, newest first.
@@ -206,7 +289,11 @@ pub trait Store: Send + Sync {
     fn unfinished_capture_jobs(&self) -> Result<Vec<CaptureJob>, StoreError>;
 
     /// Creates a named query; `Conflict` when the name exists.
-    fn create_named_query(&self, name: &str, definition: &serde_json::Value) -> Result<NamedQuery, StoreError>;
+    fn create_named_query(
+        &self,
+        name: &str,
+        definition: &serde_json::Value,
+    ) -> Result<NamedQuery, StoreError>;
     /// One named query.
     fn named_query(&self, name: &str) -> Result<Option<NamedQuery>, StoreError>;
     /// Named queries by name.

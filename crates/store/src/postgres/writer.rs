@@ -1,0 +1,272 @@
+//! Appends with group commit, safe across processes.
+//!
+//! One writer thread per process takes every append queued at that moment and stores them
+//! in one transaction. Sequence numbers come from the one-row `event_seq` counter, locked
+//! (`SELECT … FOR UPDATE`, a row lock) at the start of the transaction and advanced at its
+//! end: appenders of every process are serialised on that row, commit in sequence order,
+//! and a rolled-back transaction gives its numbers back. So seqs stay dense and gap-free,
+//! and a reader never sees seq n+1 without n. Duplicates are found with one indexed lookup
+//! under that lock (every earlier appender has committed by then), so the rows are
+//! written with binary COPY, the fastest way into PostgreSQL.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+
+use epcis::FacetValue;
+
+use super::conn::Conn;
+use crate::codes;
+use crate::{AppendMode, AppendOutcome, NewEvent, RejectReason, StoreError};
+
+/// One queued append and where to send its answer.
+pub(super) struct Request {
+    pub events: Vec<NewEvent>,
+    pub mode: AppendMode,
+    pub reply: SyncSender<Result<AppendOutcome, StoreError>>,
+}
+
+/// The writer: owns one connection.
+pub(super) struct Writer {
+    conn: Conn,
+    fields: HashMap<String, i64>,
+    max_group: usize,
+}
+
+impl Writer {
+    /// Takes over a connection to a migrated database.
+    pub(super) fn new(conn: Conn, max_group: usize) -> Writer {
+        Writer {
+            conn,
+            fields: HashMap::new(),
+            max_group,
+        }
+    }
+
+    /// Serves requests until every sender is gone.
+    pub(super) fn run(mut self, rx: Receiver<Request>) {
+        while let Ok(first) = rx.recv() {
+            let mut weight = first.events.len();
+            let mut group = vec![first];
+            while weight < self.max_group {
+                match rx.try_recv() {
+                    Ok(req) => {
+                        weight += req.events.len();
+                        group.push(req);
+                    }
+                    Err(_) => break,
+                }
+            }
+            match self.commit_group(&group) {
+                Ok(outcomes) => {
+                    for (req, outcome) in group.into_iter().zip(outcomes) {
+                        let _ = req.reply.send(Ok(outcome));
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "group commit failed");
+                    for req in group {
+                        let _ = req.reply.send(Err(StoreError::Database(e.to_string())));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Field ids for every facet field of the group, interned in their own committed
+    /// statements (an unused field name is harmless; a cached id is never rolled back).
+    fn intern_fields(&mut self, group: &[Request]) -> Result<(), StoreError> {
+        let mut missing: Vec<String> = group
+            .iter()
+            .flat_map(|r| &r.events)
+            .flat_map(|e| &e.facets)
+            .filter(|f| !self.fields.contains_key(&f.field))
+            .map(|f| f.field.clone())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        self.conn.execute(
+            "INSERT INTO fields (name) SELECT unnest(?::TEXT[]) ON CONFLICT (name) DO NOTHING",
+            &[&missing],
+        )?;
+        for row in self.conn.query(
+            "SELECT id, name FROM fields WHERE name = ANY(?::TEXT[])",
+            &[&missing],
+        )? {
+            self.fields.insert(row.try_get(1)?, row.try_get(0)?);
+        }
+        Ok(())
+    }
+
+    fn commit_group(&mut self, group: &[Request]) -> Result<Vec<AppendOutcome>, StoreError> {
+        self.conn.ensure_connected()?;
+        self.intern_fields(group)?;
+        let ids: Vec<&str> = group
+            .iter()
+            .flat_map(|r| &r.events)
+            .map(|e| e.event_id.as_str())
+            .collect();
+        let hashes: Vec<&str> = group
+            .iter()
+            .flat_map(|r| &r.events)
+            .map(|e| e.hash.as_str())
+            .collect();
+        let fields = &self.fields;
+        let mut tx = self.conn.client().transaction()?;
+        let next: i64 = tx
+            .query_one(
+                "SELECT next_seq FROM event_seq WHERE id = 1 FOR UPDATE",
+                &[],
+            )?
+            .try_get(0)?;
+        let mut taken_ids: HashSet<String> = HashSet::new();
+        let mut taken_hashes: HashSet<String> = HashSet::new();
+        for row in tx.query(
+            "SELECT event_id, hash FROM events WHERE event_id = ANY($1) OR hash = ANY($2)",
+            &[&ids, &hashes],
+        )? {
+            taken_ids.insert(row.try_get(0)?);
+            taken_hashes.insert(row.try_get(1)?);
+        }
+        let mut seq = next;
+        let mut outcomes = Vec::with_capacity(group.len());
+        let mut stored: Vec<(i64, &NewEvent)> = Vec::new();
+        for req in group {
+            let mut batch_ids = HashSet::new();
+            let mut batch_hashes = HashSet::new();
+            let mut results = Vec::with_capacity(req.events.len());
+            let mut accepted = Vec::new();
+            for event in &req.events {
+                let duplicate = taken_ids.contains(&event.event_id)
+                    || taken_hashes.contains(&event.hash)
+                    || batch_ids.contains(event.event_id.as_str())
+                    || batch_hashes.contains(event.hash.as_str());
+                if duplicate {
+                    results.push(Err(RejectReason::Duplicate {
+                        event_id: event.event_id.clone(),
+                    }));
+                    continue;
+                }
+                batch_ids.insert(event.event_id.as_str());
+                batch_hashes.insert(event.hash.as_str());
+                results.push(Ok(seq + accepted.len() as i64));
+                accepted.push(event);
+            }
+            let refused = results.iter().any(Result::is_err);
+            if refused && req.mode == AppendMode::AllOrNothing {
+                // Acceptable but not stored: 0 is never a sequence number.
+                let results = results.into_iter().map(|r| r.and(Ok(0))).collect();
+                outcomes.push(AppendOutcome { results });
+                continue;
+            }
+            for event in accepted {
+                taken_ids.insert(event.event_id.clone());
+                taken_hashes.insert(event.hash.clone());
+                stored.push((seq, event));
+                seq += 1;
+            }
+            outcomes.push(AppendOutcome { results });
+        }
+        if !stored.is_empty() {
+            copy_events(&mut tx, &stored)?;
+            copy_facets(&mut tx, &stored, fields)?;
+            tx.execute("UPDATE event_seq SET next_seq = $1 WHERE id = 1", &[&seq])?;
+        }
+        tx.commit()?;
+        Ok(outcomes)
+    }
+}
+
+fn copy_events(
+    tx: &mut postgres::Transaction<'_>,
+    stored: &[(i64, &NewEvent)],
+) -> Result<(), StoreError> {
+    let sink = tx.copy_in(
+        "COPY events (seq, event_id, hash, event_type, event_time, record_time, body) \
+         FROM STDIN (FORMAT binary)",
+    )?;
+    let types = [
+        Type::INT8,
+        Type::TEXT,
+        Type::TEXT,
+        Type::INT8,
+        Type::INT8,
+        Type::INT8,
+        Type::TEXT,
+    ];
+    let mut w = BinaryCopyInWriter::new(sink, &types);
+    for (seq, e) in stored {
+        w.write(&[
+            seq,
+            &e.event_id,
+            &e.hash,
+            &codes::event_type_code(e.event_type),
+            &e.event_time_ms,
+            &e.record_time_ms,
+            &e.body,
+        ])?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+/// Facet rows, each (field, value, seq) once (an event may list the same EPC twice).
+fn copy_facets(
+    tx: &mut postgres::Transaction<'_>,
+    stored: &[(i64, &NewEvent)],
+    fields: &HashMap<String, i64>,
+) -> Result<(), StoreError> {
+    let mut texts: Vec<(i64, &str, i64)> = Vec::new();
+    let mut nums: Vec<(i64, f64, i64)> = Vec::new();
+    for (seq, event) in stored {
+        let mut seen_text = HashSet::new();
+        let mut seen_num = HashSet::new();
+        for facet in &event.facets {
+            let Some(&field_id) = fields.get(&facet.field) else {
+                return Err(StoreError::Database(format!(
+                    "facet field {} was not interned",
+                    facet.field
+                )));
+            };
+            match &facet.value {
+                FacetValue::Text(text) => {
+                    if seen_text.insert((field_id, text.as_str())) {
+                        texts.push((field_id, text, *seq));
+                    }
+                }
+                // NaN and infinities compare with nothing; -0 is stored as 0 (they are equal in SQL).
+                FacetValue::Number(n) if n.is_finite() => {
+                    let n = if *n == 0.0 { 0.0 } else { *n };
+                    if seen_num.insert((field_id, n.to_bits())) {
+                        nums.push((field_id, n, *seq));
+                    }
+                }
+                FacetValue::Number(_) => {}
+            }
+        }
+    }
+    if !texts.is_empty() {
+        let sink =
+            tx.copy_in("COPY facet_text (field_id, value, seq) FROM STDIN (FORMAT binary)")?;
+        let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::INT8]);
+        for (field_id, value, seq) in &texts {
+            w.write(&[field_id, value, seq])?;
+        }
+        w.finish()?;
+    }
+    if !nums.is_empty() {
+        let sink =
+            tx.copy_in("COPY facet_num (field_id, value, seq) FROM STDIN (FORMAT binary)")?;
+        let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::FLOAT8, Type::INT8]);
+        for (field_id, value, seq) in &nums {
+            w.write(&[field_id, value, seq])?;
+        }
+        w.finish()?;
+    }
+    Ok(())
+}

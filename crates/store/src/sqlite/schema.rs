@@ -1,0 +1,323 @@
+//! Versioned migrations. The SQL is kept to what PostgreSQL can mirror one to one
+//! (`INTEGER PRIMARY KEY` ↔ `BIGINT PRIMARY KEY`, `BLOB` ↔ `BYTEA`, `WITHOUT ROWID` ↔ a
+//! plain table whose primary key is the covering index).
+
+use rusqlite::{params, Connection};
+
+use crate::StoreError;
+
+/// Migrations in order; a version is applied once and recorded in `schema_migrations`.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        hash TEXT NOT NULL UNIQUE,
+        event_type SMALLINT NOT NULL,
+        event_time BIGINT NOT NULL,
+        record_time BIGINT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE INDEX events_event_time ON events (event_time, seq);
+    CREATE INDEX events_record_time ON events (record_time, seq);
+    CREATE INDEX events_event_type ON events (event_type, seq);
+
+    CREATE TABLE fields (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE facet_text (
+        field_id INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (field_id, value, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE facet_num (
+        field_id INTEGER NOT NULL,
+        value DOUBLE PRECISION NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (field_id, value, seq)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE capture_jobs (
+        n INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        status SMALLINT NOT NULL,
+        mode SMALLINT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        finished_ms BIGINT,
+        success SMALLINT NOT NULL,
+        errors TEXT NOT NULL,
+        stored BIGINT NOT NULL,
+        document BLOB NOT NULL
+    );
+    CREATE INDEX capture_jobs_status ON capture_jobs (status, n);
+
+    CREATE TABLE named_queries (
+        name TEXT PRIMARY KEY,
+        definition TEXT NOT NULL,
+        created_ms BIGINT NOT NULL
+    );
+    ",
+    ),
+    (
+        100,
+        "
+    CREATE TABLE master_data (
+        vocabulary_type TEXT NOT NULL,
+        element_id TEXT NOT NULL,
+        element TEXT NOT NULL,
+        updated_ms BIGINT NOT NULL,
+        PRIMARY KEY (vocabulary_type, element_id)
+    );
+    ",
+    ),
+    (
+        200,
+        "
+    CREATE TABLE subscriptions (
+        n INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        query_name TEXT NOT NULL,
+        dest TEXT NOT NULL,
+        signature_token TEXT,
+        stream SMALLINT NOT NULL,
+        schedule TEXT,
+        report_if_empty SMALLINT NOT NULL,
+        initial_record_time BIGINT,
+        options TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        last_notified_ms BIGINT,
+        cursor_seq BIGINT NOT NULL,
+        failures BIGINT NOT NULL,
+        last_error TEXT
+    );
+    CREATE INDEX subscriptions_query ON subscriptions (query_name, n);
+    ",
+    ),
+    (
+        400,
+        "
+    CREATE TABLE organisations (
+        id TEXT PRIMARY KEY,
+        tax_code TEXT NOT NULL UNIQUE,
+        province_code TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX organisations_province ON organisations (province_code, id);
+    CREATE TABLE company_prefixes (
+        prefix TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES organisations (id)
+    );
+    CREATE TABLE organisation_glns (
+        gln TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL REFERENCES organisations (id)
+    );
+    CREATE TABLE products (
+        gtin TEXT PRIMARY KEY,
+        owner TEXT NOT NULL REFERENCES organisations (id),
+        record TEXT NOT NULL
+    );
+    CREATE INDEX products_owner ON products (owner, gtin);
+    CREATE TABLE trading_partners (
+        partner_id TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        PRIMARY KEY (partner_id, org_id)
+    );
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,
+        org_id TEXT,
+        province TEXT,
+        created_ms BIGINT NOT NULL,
+        disabled SMALLINT NOT NULL
+    );
+    CREATE TABLE sessions (
+        secret_sha256 TEXT PRIMARY KEY,
+        user_name TEXT NOT NULL REFERENCES users (name),
+        created_ms BIGINT NOT NULL,
+        expires_ms BIGINT NOT NULL
+    );
+    CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        secret_sha256 TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        org_id TEXT,
+        province TEXT,
+        scopes TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_ms BIGINT NOT NULL,
+        expires_ms BIGINT,
+        revoked_ms BIGINT,
+        last_used_ms BIGINT
+    );
+    CREATE INDEX api_tokens_org ON api_tokens (org_id, created_ms);
+    CREATE TABLE capture_job_owners (
+        job_id TEXT PRIMARY KEY,
+        org_id TEXT NOT NULL
+    );
+    CREATE INDEX capture_job_owners_org ON capture_job_owners (org_id, job_id);
+    CREATE TABLE named_query_owners (
+        name TEXT PRIMARY KEY,
+        owner TEXT NOT NULL
+    );
+    ",
+    ),
+    (
+        401,
+        "
+    CREATE TABLE locations (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL REFERENCES organisations (id),
+        record TEXT NOT NULL
+    );
+    CREATE INDEX locations_owner ON locations (owner, id);
+    CREATE TABLE plots (
+        id TEXT PRIMARY KEY,
+        owner TEXT NOT NULL REFERENCES organisations (id),
+        record TEXT NOT NULL
+    );
+    CREATE INDEX plots_owner ON plots (owner, id);
+    CREATE TABLE export_codes (
+        code TEXT PRIMARY KEY,
+        owner TEXT NOT NULL REFERENCES organisations (id),
+        province_code TEXT NOT NULL,
+        status TEXT NOT NULL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX export_codes_owner ON export_codes (owner, code);
+    CREATE INDEX export_codes_status ON export_codes (status, code);
+    ",
+    ),
+    (
+        402,
+        "
+    CREATE TABLE audit_log (
+        n INTEGER PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT NOT NULL,
+        org_id TEXT,
+        province TEXT,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status SMALLINT NOT NULL,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_province ON audit_log (province, n);
+    ",
+    ),
+    (
+        300,
+        "
+    CREATE TABLE resolver_links (
+        id TEXT PRIMARY KEY,
+        n BIGINT NOT NULL,
+        key TEXT NOT NULL,
+        lot TEXT,
+        serial_from TEXT,
+        serial_to TEXT,
+        link_type TEXT NOT NULL,
+        href TEXT NOT NULL,
+        title TEXT NOT NULL,
+        hreflang TEXT NOT NULL,
+        media_type TEXT,
+        context TEXT,
+        is_default SMALLINT NOT NULL
+    );
+    CREATE INDEX resolver_links_key ON resolver_links (key, n);
+
+    CREATE TABLE resolver_scans (
+        id INTEGER PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        key TEXT NOT NULL,
+        identifier TEXT NOT NULL,
+        link_type TEXT,
+        country TEXT,
+        region TEXT,
+        ua_class TEXT NOT NULL,
+        status SMALLINT NOT NULL
+    );
+    CREATE INDEX resolver_scans_identifier ON resolver_scans (identifier, at_ms);
+    CREATE INDEX resolver_scans_key ON resolver_scans (key, at_ms);
+
+    CREATE TABLE resolver_reports (
+        id TEXT PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        key TEXT NOT NULL,
+        identifier TEXT NOT NULL,
+        category TEXT NOT NULL,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX resolver_reports_key ON resolver_reports (key, at_ms);
+    ",
+    ),
+    (
+        500,
+        "
+    -- The trace index: each event's trace record (see the trace crate's EventRecord), and
+    -- one row per identifier it names, so a trace step is one seek per identifier.
+    CREATE TABLE trace_records (
+        seq INTEGER PRIMARY KEY,
+        record TEXT NOT NULL
+    );
+    CREATE TABLE trace_nodes (
+        node TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (node, seq)
+    ) WITHOUT ROWID;
+    ",
+    ),
+];
+
+/// Brings the schema up to the newest version; returns the versions applied.
+pub(super) fn migrate(conn: &mut Connection, now_ms: i64) -> Result<Vec<i64>, StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+    )?;
+    // Each feature owns a range of versions, so a build may bring a lower version than one
+    // already applied: apply every version not yet recorded, in order.
+    let done: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut applied = Vec::new();
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !done.contains(v)) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, ?2)",
+            params![version, now_ms],
+        )?;
+        tx.commit()?;
+        applied.push(*version);
+    }
+    Ok(applied)
+}
+
+/// The schema version of a database (0 before the first migration).
+pub(super) fn current_version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The newest schema version this build knows.
+pub(super) fn latest_version() -> i64 {
+    MIGRATIONS.iter().map(|(v, _)| *v).max().unwrap_or(0)
+}
+
+/// Every schema version this build knows, in order.
+#[cfg(test)]
+pub(super) fn versions() -> Vec<i64> {
+    let mut versions: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
+    versions.sort_unstable();
+    versions
+}

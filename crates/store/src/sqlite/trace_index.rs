@@ -1,0 +1,120 @@
+//! The SQLite trace index: `trace_records` (one compact record per event) and
+//! `trace_nodes` (identifier → event), written by the writer with each event.
+
+use std::collections::HashSet;
+
+use rusqlite::types::Value;
+use rusqlite::{params, Connection};
+
+use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
+
+use crate::StoreError;
+
+const INSERT_RECORD: &str = "INSERT INTO trace_records (seq, record) VALUES (?1, ?2)";
+const INSERT_NODE: &str =
+    "INSERT INTO trace_nodes (node, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+/// Most identifiers per lookup statement (SQLite's default limit is 32,766 parameters).
+const CHUNK: usize = 500;
+
+/// Indexes one stored event; events that name no identifier are not traceable and skipped.
+pub(super) fn index_event(conn: &Connection, seq: i64, body: &str) -> Result<(), StoreError> {
+    let Some(record) = EventRecord::from_body(body) else {
+        return Ok(());
+    };
+    if record.links.is_empty() {
+        return Ok(());
+    }
+    let text = serde_json::to_string(&record)
+        .map_err(|e| StoreError::Database(format!("cannot serialise a trace record: {e}")))?;
+    conn.prepare_cached(INSERT_RECORD)?
+        .execute(params![seq, text])?;
+    let mut insert = conn.prepare_cached(INSERT_NODE)?;
+    for key in record.index_keys() {
+        insert.execute(params![key, seq])?;
+    }
+    Ok(())
+}
+
+/// Indexes the events stored before the trace index existed (or by an older build).
+/// Returns how many events were looked at.
+pub(super) fn catch_up(conn: &mut Connection) -> Result<u64, StoreError> {
+    let tx = conn.transaction()?;
+    let done: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM trace_records", [], |r| {
+        r.get(0)
+    })?;
+    let last: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+    if last <= done {
+        return Ok(0);
+    }
+    tracing::info!(from = done + 1, to = last, "building the trace index");
+    let mut n = 0u64;
+    {
+        let mut stmt = tx.prepare("SELECT seq, body FROM events WHERE seq > ?1 ORDER BY seq")?;
+        let mut rows = stmt.query([done])?;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let body: String = row.get(1)?;
+            index_event(&tx, seq, &body)?;
+            n += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(n)
+}
+
+/// The trace records of the events naming any of `nodes`.
+pub(super) fn records(conn: &Connection, nodes: &[String]) -> Result<Vec<EventRecord>, StoreError> {
+    records_except(conn, nodes, &mut HashSet::new())
+}
+
+/// The trace records of the events naming any of `nodes`, except those whose `seq` is in
+/// `seen` (already given to this trace: not decoded again); adds the new ones to `seen`.
+fn records_except(
+    conn: &Connection,
+    nodes: &[String],
+    seen: &mut HashSet<i64>,
+) -> Result<Vec<EventRecord>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in nodes.chunks(CHUNK) {
+        let sql = format!(
+            "SELECT r.seq, r.record FROM trace_records r WHERE r.seq IN \
+             (SELECT n.seq FROM trace_nodes n WHERE n.node IN ({}))",
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let params = chunk.iter().map(|n| Value::Text(n.clone()));
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
+        while let Some(row) = rows.next()? {
+            if !seen.insert(row.get(0)?) {
+                continue;
+            }
+            let text: String = row.get(1)?;
+            let record = serde_json::from_str(&text)
+                .map_err(|e| StoreError::Database(format!("unreadable trace record: {e}")))?;
+            out.push(record);
+        }
+    }
+    Ok(out)
+}
+
+/// The engine's view of one read transaction.
+struct Source<'c> {
+    conn: &'c Connection,
+    seen: HashSet<i64>,
+}
+
+impl EventSource for Source<'_> {
+    type Error = StoreError;
+    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<EventRecord>, StoreError> {
+        records_except(self.conn, nodes, &mut self.seen)
+    }
+}
+
+/// Runs a trace over one connection (inside the caller's read transaction).
+pub(super) fn run(conn: &Connection, request: &TraceRequest) -> Result<TraceGraph, StoreError> {
+    let mut source = Source {
+        conn,
+        seen: HashSet::new(),
+    };
+    trace::trace(&mut source, request).map_err(|TraceError::Source(e)| e)
+}

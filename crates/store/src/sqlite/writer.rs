@@ -1,0 +1,463 @@
+//! The single writer thread with group commit.
+//!
+//! Callers queue requests and block on a reply channel. The writer takes every request
+//! queued at that moment, applies each inside its own SAVEPOINT (so one request's failure
+//! or rollback touches nothing else), commits once for the whole group, and only then
+//! answers: an answered append is on disk. Sequence numbers are handed out here and rewound
+//! whenever a savepoint or the group rolls back, so they stay dense.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, SyncSender};
+
+use rusqlite::{ffi, params, Connection, ErrorCode};
+
+use crate::{AppendMode, AppendOutcome, NewEvent, RejectReason, StoreError};
+use epcis::FacetValue;
+
+use crate::codes;
+
+/// A small write other than an append; runs inside the same group commit.
+pub(super) enum WriteOp {
+    /// Insert a pending capture job with its document.
+    CreateCaptureJob {
+        id: String,
+        mode: AppendMode,
+        created_ms: i64,
+        document: Vec<u8>,
+    },
+    /// Mark a job running unless it is finished (`Conflict` then).
+    ClaimCaptureJob { id: String },
+    /// Store a job's outcome.
+    FinishCaptureJob {
+        id: String,
+        success: bool,
+        stored: usize,
+        errors: String,
+        finished_ms: i64,
+    },
+    /// Insert a named query.
+    CreateNamedQuery {
+        name: String,
+        definition: String,
+        created_ms: i64,
+    },
+    /// Delete a named query (and its subscriptions).
+    DeleteNamedQuery { name: String },
+    /// Any other small write (registries, accounts), as a function of the connection.
+    Exec(ExecFn),
+    /// Insert or replace master data elements.
+    PutMasterData {
+        elements: Vec<crate::MasterDataElement>,
+    },
+    /// A subscription write.
+    Subscription(super::subscriptions::SubscriptionOp),
+}
+
+/// A write run on the writer's connection inside the request's savepoint.
+pub(super) type ExecFn = Box<dyn Fn(&Connection) -> Result<(), StoreError> + Send>;
+
+/// One queued request and where to send its answer.
+pub(super) enum Request {
+    /// Append a batch of events.
+    Append {
+        events: Vec<NewEvent>,
+        mode: AppendMode,
+        reply: SyncSender<Result<AppendOutcome, StoreError>>,
+    },
+    /// Any other write.
+    Op {
+        op: WriteOp,
+        reply: SyncSender<Result<(), StoreError>>,
+    },
+}
+
+impl Request {
+    /// Rough cost, to bound how much one group holds (and so its latency).
+    fn weight(&self) -> usize {
+        match self {
+            Request::Append { events, .. } => events.len().max(1),
+            Request::Op { .. } => 1,
+        }
+    }
+}
+
+/// An answer held back until the group's COMMIT.
+enum Answer {
+    Append(
+        SyncSender<Result<AppendOutcome, StoreError>>,
+        Result<AppendOutcome, StoreError>,
+    ),
+    Op(SyncSender<Result<(), StoreError>>, Result<(), StoreError>),
+}
+
+impl Answer {
+    fn send(self, group_error: Option<&str>) {
+        // A caller that gave up waiting has dropped its receiver; nothing to do then.
+        match self {
+            Answer::Append(tx, r) => {
+                let _ = tx.send(group_error.map_or(r, |m| Err(StoreError::Database(m.to_owned()))));
+            }
+            Answer::Op(tx, r) => {
+                let _ = tx.send(group_error.map_or(r, |m| Err(StoreError::Database(m.to_owned()))));
+            }
+        }
+    }
+}
+
+const INSERT_EVENT: &str =
+    "INSERT INTO events (seq, event_id, hash, event_type, event_time, record_time, body) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+const INSERT_TEXT: &str =
+    "INSERT INTO facet_text (field_id, value, seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+const INSERT_NUM: &str =
+    "INSERT INTO facet_num (field_id, value, seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+
+/// The writer: owns the only read-write connection.
+pub(super) struct Writer {
+    conn: Connection,
+    next_seq: i64,
+    fields: HashMap<String, i64>,
+    max_group: usize,
+    /// Set when a savepoint could not be rolled back: the whole group must then be abandoned.
+    poisoned: bool,
+}
+
+impl Writer {
+    /// Takes over a migrated connection.
+    pub(super) fn new(conn: Connection, max_group: usize) -> Result<Writer, StoreError> {
+        let mut writer = Writer {
+            conn,
+            next_seq: 1,
+            fields: HashMap::new(),
+            max_group,
+            poisoned: false,
+        };
+        writer.reload()?;
+        Ok(writer)
+    }
+
+    /// Re-reads the state the writer caches (after a failed group).
+    fn reload(&mut self) -> Result<(), StoreError> {
+        self.next_seq =
+            self.conn
+                .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM events", [], |r| {
+                    r.get(0)
+                })?;
+        let mut stmt = self.conn.prepare("SELECT id, name FROM fields")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)))?;
+        self.fields = rows.collect::<Result<_, _>>()?;
+        Ok(())
+    }
+
+    /// Serves requests until every sender is gone.
+    pub(super) fn run(mut self, rx: Receiver<Request>) {
+        while let Ok(first) = rx.recv() {
+            let mut weight = first.weight();
+            let mut group = vec![first];
+            while weight < self.max_group {
+                match rx.try_recv() {
+                    Ok(req) => {
+                        weight += req.weight();
+                        group.push(req);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.commit_group(group);
+        }
+    }
+
+    fn commit_group(&mut self, group: Vec<Request>) {
+        self.poisoned = false;
+        if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
+            let msg = format!("cannot begin a write transaction: {e}");
+            for req in group {
+                match req {
+                    Request::Append { reply, .. } => {
+                        Answer::Append(reply, Ok(AppendOutcome { results: vec![] }))
+                    }
+                    Request::Op { reply, .. } => Answer::Op(reply, Ok(())),
+                }
+                .send(Some(&msg));
+            }
+            return;
+        }
+        let mut answers = Vec::with_capacity(group.len());
+        for req in group {
+            answers.push(match req {
+                Request::Append {
+                    events,
+                    mode,
+                    reply,
+                } => {
+                    let r = self.apply_append(&events, mode);
+                    Answer::Append(reply, r)
+                }
+                Request::Op { op, reply } => {
+                    let r = self.savepoint(|w| w.apply_op(&op).map(|()| ((), true)));
+                    Answer::Op(reply, r)
+                }
+            });
+        }
+        let failure = if self.poisoned {
+            Some("a write could not be rolled back; the group was abandoned".to_owned())
+        } else {
+            self.conn
+                .execute_batch("COMMIT")
+                .err()
+                .map(|e| format!("commit failed: {e}"))
+        };
+        if let Some(msg) = &failure {
+            tracing::error!(error = %msg, "group commit failed");
+            let _ = self.conn.execute_batch("ROLLBACK");
+            if let Err(e) = self.reload() {
+                tracing::error!(error = %e, "cannot re-read writer state after a failed commit");
+            }
+        }
+        for answer in answers {
+            answer.send(failure.as_deref());
+        }
+    }
+
+    /// Runs `f` inside a savepoint; `f` says whether to keep its work. Sequence numbers
+    /// handed out inside are given back when the work is not kept.
+    fn savepoint<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer) -> Result<(T, bool), StoreError>,
+    ) -> Result<T, StoreError> {
+        self.conn.execute_batch("SAVEPOINT req")?;
+        let before = self.next_seq;
+        let result = f(self);
+        let keep = matches!(result, Ok((_, true)));
+        let end = if keep {
+            "RELEASE req"
+        } else {
+            "ROLLBACK TO req; RELEASE req"
+        };
+        if let Err(e) = self.conn.execute_batch(end) {
+            self.poisoned = true;
+            self.next_seq = before;
+            return Err(e.into());
+        }
+        if !keep {
+            self.next_seq = before;
+        }
+        result.map(|(t, _)| t)
+    }
+
+    fn apply_append(
+        &mut self,
+        events: &[NewEvent],
+        mode: AppendMode,
+    ) -> Result<AppendOutcome, StoreError> {
+        // Interned outside the request's savepoint: an unused field name is harmless, and the
+        // cache never holds an id that a rollback took away.
+        self.intern_fields(events)?;
+        self.savepoint(|w| {
+            let results = w.insert_events(events, mode)?;
+            let refused = results.iter().any(Result::is_err);
+            if refused && mode == AppendMode::AllOrNothing {
+                let results = results.into_iter().map(|r| r.and(Ok(0))).collect();
+                return Ok((AppendOutcome { results }, false));
+            }
+            Ok((AppendOutcome { results }, true))
+        })
+    }
+
+    fn intern_fields(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
+        for facet in events.iter().flat_map(|e| &e.facets) {
+            if !self.fields.contains_key(&facet.field) {
+                let id: i64 = self
+                    .conn
+                    .prepare_cached("INSERT INTO fields (name) VALUES (?1) RETURNING id")?
+                    .query_row([&facet.field], |r| r.get(0))?;
+                self.fields.insert(facet.field.clone(), id);
+            }
+        }
+        Ok(())
+    }
+
+    fn insert_events(
+        &mut self,
+        events: &[NewEvent],
+        mode: AppendMode,
+    ) -> Result<Vec<Result<i64, RejectReason>>, StoreError> {
+        let conn = &self.conn;
+        let mut insert_event = conn.prepare_cached(INSERT_EVENT)?;
+        let mut insert_text = conn.prepare_cached(INSERT_TEXT)?;
+        let mut insert_num = conn.prepare_cached(INSERT_NUM)?;
+        let mut results = Vec::with_capacity(events.len());
+        let mut refused = false;
+        for event in events {
+            let seq = self.next_seq;
+            let inserted = insert_event.execute(params![
+                seq,
+                event.event_id,
+                event.hash,
+                codes::event_type_code(event.event_type),
+                event.event_time_ms,
+                event.record_time_ms,
+                event.body,
+            ]);
+            match inserted {
+                Ok(_) => {}
+                Err(e) if is_unique_violation(&e) => {
+                    refused = true;
+                    results.push(Err(RejectReason::Duplicate {
+                        event_id: event.event_id.clone(),
+                    }));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            self.next_seq += 1;
+            results.push(Ok(seq));
+            if refused && mode == AppendMode::AllOrNothing {
+                // The batch will be rolled back: only duplicate detection still matters.
+                continue;
+            }
+            for facet in &event.facets {
+                let Some(&field_id) = self.fields.get(&facet.field) else {
+                    return Err(StoreError::Database(format!(
+                        "facet field {} was not interned",
+                        facet.field
+                    )));
+                };
+                match &facet.value {
+                    FacetValue::Text(text) => {
+                        insert_text.execute(params![field_id, text, seq])?;
+                    }
+                    // NaN and infinities compare with nothing; SQL cannot store NaN anyway.
+                    FacetValue::Number(n) if n.is_finite() => {
+                        insert_num.execute(params![field_id, n, seq])?;
+                    }
+                    FacetValue::Number(_) => {}
+                }
+            }
+            super::trace_index::index_event(conn, seq, &event.body)?;
+        }
+        Ok(results)
+    }
+
+    fn apply_op(&mut self, op: &WriteOp) -> Result<(), StoreError> {
+        let conn = &self.conn;
+        match op {
+            WriteOp::CreateCaptureJob {
+                id,
+                mode,
+                created_ms,
+                document,
+            } => {
+                conn.prepare_cached(
+                    "INSERT INTO capture_jobs (id, status, mode, created_ms, finished_ms, success, errors, stored, document) \
+                     VALUES (?1, ?2, ?3, ?4, NULL, 0, '[]', 0, ?5)",
+                )?
+                .execute(params![id, codes::STATUS_PENDING, codes::mode_code(*mode), created_ms, document])?;
+            }
+            WriteOp::ClaimCaptureJob { id } => {
+                let n = conn
+                    .prepare_cached(
+                        "UPDATE capture_jobs SET status = ?1 WHERE id = ?2 AND status <> ?3",
+                    )?
+                    .execute(params![codes::STATUS_RUNNING, id, codes::STATUS_FINISHED])?;
+                if n == 0 {
+                    let exists = conn
+                        .prepare_cached("SELECT 1 FROM capture_jobs WHERE id = ?1")?
+                        .exists([id])?;
+                    return Err(if exists {
+                        StoreError::Conflict(format!("finished capture job {id}"))
+                    } else {
+                        StoreError::NotFound(format!("capture job {id}"))
+                    });
+                }
+            }
+            WriteOp::FinishCaptureJob {
+                id,
+                success,
+                stored,
+                errors,
+                finished_ms,
+            } => {
+                let n = conn
+                    .prepare_cached(
+                        "UPDATE capture_jobs SET status = ?1, success = ?2, stored = ?3, errors = ?4, finished_ms = ?5 \
+                         WHERE id = ?6",
+                    )?
+                    .execute(params![
+                        codes::STATUS_FINISHED,
+                        i64::from(*success),
+                        i64::try_from(*stored).unwrap_or(i64::MAX),
+                        errors,
+                        finished_ms,
+                        id
+                    ])?;
+                if n == 0 {
+                    return Err(StoreError::NotFound(format!("capture job {id}")));
+                }
+            }
+            WriteOp::CreateNamedQuery {
+                name,
+                definition,
+                created_ms,
+            } => {
+                let inserted = conn
+                    .prepare_cached("INSERT INTO named_queries (name, definition, created_ms) VALUES (?1, ?2, ?3)")?
+                    .execute(params![name, definition, created_ms]);
+                match inserted {
+                    Err(e) if is_key_violation(&e) => {
+                        return Err(StoreError::Conflict(format!("named query {name}")));
+                    }
+                    other => {
+                        other?;
+                    }
+                }
+            }
+            WriteOp::Exec(f) => f(conn)?,
+            WriteOp::PutMasterData { elements } => {
+                let mut stmt = conn.prepare_cached(
+                    "INSERT INTO master_data (vocabulary_type, element_id, element, updated_ms) \
+                     VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (vocabulary_type, element_id) \
+                     DO UPDATE SET element = excluded.element, updated_ms = excluded.updated_ms",
+                )?;
+                for e in elements {
+                    stmt.execute(params![
+                        e.vocabulary_type,
+                        e.id,
+                        e.element.to_string(),
+                        e.updated_ms
+                    ])?;
+                }
+            }
+            WriteOp::DeleteNamedQuery { name } => {
+                let n = conn
+                    .prepare_cached("DELETE FROM named_queries WHERE name = ?1")?
+                    .execute([name])?;
+                if n == 0 {
+                    return Err(StoreError::NotFound(format!("named query {name}")));
+                }
+                super::subscriptions::delete_for_query(conn, name)?;
+            }
+            WriteOp::Subscription(op) => super::subscriptions::apply(conn, op)?,
+        }
+        Ok(())
+    }
+}
+
+/// True for a UNIQUE violation: an event with this eventID or hash already exists.
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    is_constraint(e, ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+/// True for a violation of a text primary key: the named thing already exists.
+pub(super) fn is_key_violation(e: &rusqlite::Error) -> bool {
+    is_constraint(e, ffi::SQLITE_CONSTRAINT_PRIMARYKEY) || is_unique_violation(e)
+}
+
+fn is_constraint(e: &rusqlite::Error, extended: std::ffi::c_int) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(err, _)
+            if err.code == ErrorCode::ConstraintViolation && err.extended_code == extended
+    )
+}

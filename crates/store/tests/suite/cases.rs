@@ -1,0 +1,952 @@
+//! The store suite: every case runs against each backend (see `sqlite.rs`, `postgres.rs`),
+//! with hand-built events.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use epcis::query::{CmpOp, Condition, Direction, OrderBy, TimeColumn};
+use epcis::{EventType, Facet, FacetValue, Query};
+use store::{
+    AppendMode, JobStatus, NewEvent, PageRequest, RejectReason, Store, StoreError, StoredEvent,
+};
+
+use super::TestDb;
+
+fn text(field: &str, value: &str) -> Facet {
+    Facet {
+        field: field.into(),
+        value: FacetValue::Text(value.into()),
+    }
+}
+
+fn num(field: &str, value: f64) -> Facet {
+    Facet {
+        field: field.into(),
+        value: FacetValue::Number(value),
+    }
+}
+
+fn event(id: &str, event_type: EventType, event_time_ms: i64, facets: Vec<Facet>) -> NewEvent {
+    NewEvent {
+        event_id: id.into(),
+        hash: format!("ni:///sha-256;{id}?ver=CBV2.0"),
+        event_type,
+        event_time_ms,
+        record_time_ms: 1_000_000 - event_time_ms,
+        body: format!(r#"{{"eventID":"{id}","type":"{}"}}"#, event_type.as_str()),
+        facets,
+    }
+}
+
+fn simple(id: &str) -> NewEvent {
+    event(
+        id,
+        EventType::ObjectEvent,
+        1000,
+        vec![text(
+            "epc",
+            &format!("urn:epc:id:sgtin:0614141.107346.{id}"),
+        )],
+    )
+}
+
+fn seqs(results: &[Result<i64, RejectReason>]) -> Vec<Option<i64>> {
+    results.iter().map(|r| r.as_ref().ok().copied()).collect()
+}
+
+fn dup(id: &str) -> Result<i64, RejectReason> {
+    Err(RejectReason::Duplicate {
+        event_id: id.into(),
+    })
+}
+
+pub fn seqs_are_dense_across_batches_and_after_a_rolled_back_batch(db: &TestDb) {
+    let store = db.open();
+    let a = store
+        .append(
+            vec![simple("a"), simple("b"), simple("c")],
+            AppendMode::SkipFailures,
+        )
+        .unwrap();
+    assert_eq!(a.results, vec![Ok(1), Ok(2), Ok(3)]);
+    let rolled_back = store
+        .append(
+            vec![simple("d"), simple("a"), simple("e")],
+            AppendMode::AllOrNothing,
+        )
+        .unwrap();
+    assert!(!rolled_back.all_stored());
+    assert_eq!(rolled_back.results, vec![Ok(0), dup("a"), Ok(0)]);
+    assert_eq!(store.event_count().unwrap(), 3);
+    assert!(store.event("d").unwrap().is_none());
+    let b = store
+        .append(vec![simple("d"), simple("e")], AppendMode::AllOrNothing)
+        .unwrap();
+    assert_eq!(b.results, vec![Ok(4), Ok(5)]);
+    assert_eq!(store.event_count().unwrap(), 5);
+    assert_eq!(
+        store
+            .append(vec![], AppendMode::AllOrNothing)
+            .unwrap()
+            .results,
+        vec![]
+    );
+}
+
+pub fn skip_failures_refuses_only_duplicates_by_id_hash_and_within_batch(db: &TestDb) {
+    let store = db.open();
+    store
+        .append(vec![simple("a")], AppendMode::SkipFailures)
+        .unwrap();
+    let mut same_hash = simple("other-id");
+    same_hash.hash = simple("a").hash;
+    let mut same_id = simple("a");
+    same_id.hash = "ni:///sha-256;different?ver=CBV2.0".into();
+    let batch = vec![simple("b"), same_hash, same_id, simple("c"), simple("b")];
+    let out = store.append(batch, AppendMode::SkipFailures).unwrap();
+    assert_eq!(
+        out.results,
+        vec![Ok(2), dup("other-id"), dup("a"), Ok(3), dup("b")]
+    );
+    assert_eq!(store.event_count().unwrap(), 3);
+    // The refused events left no facets behind.
+    let q = Query {
+        conditions: vec![Condition::TextIn {
+            fields: vec!["epc".into()],
+            values: vec!["urn:epc:id:sgtin:0614141.107346.other-id".into()],
+        }],
+        ..Query::default()
+    };
+    assert!(store.query(&q, &page(10)).unwrap().items.is_empty());
+}
+
+pub fn all_or_nothing_stores_nothing_on_any_duplicate(db: &TestDb) {
+    let store = db.open();
+    store
+        .append(vec![simple("a")], AppendMode::AllOrNothing)
+        .unwrap();
+    let mut same_hash = simple("x");
+    same_hash.hash = simple("a").hash;
+    for batch in [
+        vec![simple("b"), simple("a")],
+        vec![simple("b"), same_hash],
+        vec![simple("b"), simple("c"), simple("b")],
+    ] {
+        let out = store.append(batch, AppendMode::AllOrNothing).unwrap();
+        assert!(!out.all_stored());
+        assert_eq!(store.event_count().unwrap(), 1);
+        assert!(store.event("b").unwrap().is_none());
+    }
+    let out = store
+        .append(
+            vec![simple("b"), simple("a"), simple("x")],
+            AppendMode::AllOrNothing,
+        )
+        .unwrap();
+    assert_eq!(seqs(&out.results), vec![Some(0), None, Some(0)]);
+}
+
+pub fn stored_event_round_trips(db: &TestDb) {
+    let store = db.open();
+    let e = event(
+        "id-1",
+        EventType::TransformationEvent,
+        1_700_000_000_123,
+        vec![],
+    );
+    store
+        .append(vec![e.clone()], AppendMode::AllOrNothing)
+        .unwrap();
+    let got = store.event("id-1").unwrap().unwrap();
+    assert_eq!(
+        got,
+        StoredEvent {
+            seq: 1,
+            event_id: "id-1".into(),
+            event_type: EventType::TransformationEvent,
+            event_time_ms: e.event_time_ms,
+            record_time_ms: e.record_time_ms,
+            body: e.body,
+        }
+    );
+    assert!(store.event("missing").unwrap().is_none());
+}
+
+/// Ten events with known facets; event i (seq i) has eventTime `100 * ((i * 7) % 10)`.
+fn fixture(store: &dyn Store) {
+    let mut events = Vec::new();
+    for i in 1..=10i64 {
+        let ty = match i % 3 {
+            0 => EventType::AggregationEvent,
+            1 => EventType::ObjectEvent,
+            _ => EventType::TransactionEvent,
+        };
+        let mut facets = vec![
+            text("epc", &format!("urn:epc:id:sgtin:0614141.107346.{i}")),
+            text("bizStep", if i % 2 == 0 { "shipping" } else { "receiving" }),
+            num("quantity", i as f64 * 1.5),
+        ];
+        if i <= 3 {
+            facets.push(text("parentID", &format!("urn:epc:id:sscc:0614141.{i}")));
+            facets.push(text("childEPC", "urn:epc:id:sgtin:0614141.107346.1"));
+        }
+        if i == 10 {
+            facets.push(text("epc", "urn:epc:id:sgtin:0614141.107346.ABC"));
+            facets.push(text("epc", "urn:epc:id:sgtin:0614141.107346.abc"));
+            facets.push(text("epc", "urn:epc:id:sgtin:0614141.107346.ABC"));
+            facets.push(num("ilmd:temp", f64::NAN));
+        }
+        events.push(event(&format!("e{i}"), ty, 100 * ((i * 7) % 10), facets));
+    }
+    let out = store.append(events, AppendMode::AllOrNothing).unwrap();
+    assert!(out.all_stored());
+}
+
+fn page(n: usize) -> PageRequest {
+    PageRequest {
+        per_page: n,
+        after: None,
+    }
+}
+
+/// All seqs matching, following cursors with pages of `per_page`.
+fn all_seqs(store: &dyn Store, query: &Query, per_page: usize) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let p = store
+            .query(query, &PageRequest { per_page, after })
+            .unwrap();
+        assert!(p.items.len() <= per_page);
+        out.extend(p.items.iter().map(|e| e.seq));
+        match p.next {
+            Some(next) => after = Some(next),
+            None => return out,
+        }
+    }
+}
+
+fn matching(db: &TestDb, conditions: Vec<Condition>) -> Vec<i64> {
+    let store = db.open();
+    fixture(&*store);
+    all_seqs(
+        &*store,
+        &Query {
+            conditions,
+            ..Query::default()
+        },
+        100,
+    )
+}
+
+fn s(v: &str) -> String {
+    v.to_owned()
+}
+
+pub fn every_condition_gives_its_known_answer(db: &TestDb) {
+    let store = db.open();
+    fixture(&*store);
+    let run = |conditions: Vec<Condition>| {
+        all_seqs(
+            &*store,
+            &Query {
+                conditions,
+                ..Query::default()
+            },
+            100,
+        )
+    };
+    assert_eq!(run(vec![]), (1..=10).collect::<Vec<_>>());
+    assert_eq!(
+        run(vec![Condition::EventTypeIn(vec![
+            EventType::AggregationEvent
+        ])]),
+        vec![3, 6, 9]
+    );
+    assert_eq!(
+        run(vec![Condition::EventTypeIn(vec![
+            EventType::AggregationEvent,
+            EventType::ObjectEvent
+        ])]),
+        vec![1, 3, 4, 6, 7, 9, 10]
+    );
+    assert_eq!(
+        run(vec![Condition::EventTypeIn(vec![
+            EventType::AssociationEvent
+        ])]),
+        Vec::<i64>::new()
+    );
+    assert_eq!(run(vec![Condition::EventTypeIn(vec![])]), Vec::<i64>::new());
+    assert_eq!(
+        run(vec![Condition::EventIdIn(vec![
+            s("e2"),
+            s("e5"),
+            s("nope")
+        ])]),
+        vec![2, 5]
+    );
+    assert_eq!(
+        run(vec![Condition::TextIn {
+            fields: vec![s("epc")],
+            values: vec![s("urn:epc:id:sgtin:0614141.107346.4")]
+        }]),
+        vec![4]
+    );
+    // anyEPC-style: several fields, several values.
+    assert_eq!(
+        run(vec![Condition::TextIn {
+            fields: vec![s("epc"), s("childEPC"), s("parentID")],
+            values: vec![
+                s("urn:epc:id:sgtin:0614141.107346.1"),
+                s("urn:epc:id:sscc:0614141.3")
+            ],
+        }]),
+        vec![1, 2, 3]
+    );
+    assert_eq!(
+        run(vec![Condition::TextIn {
+            fields: vec![s("nosuchfield")],
+            values: vec![s("x")]
+        }]),
+        Vec::<i64>::new()
+    );
+    // Pattern: the prefix range plus LIKE; `_` is one character, matching is case-sensitive.
+    let like = |p: &str| Condition::TextLike {
+        fields: vec![s("epc")],
+        patterns: vec![p.to_owned()],
+    };
+    assert_eq!(
+        run(vec![like("urn:epc:id:sgtin:0614141.107346.%")]),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        run(vec![like("urn:epc:id:sgtin:0614141.107346._")]),
+        (1..=9).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        run(vec![like("urn:epc:id:sgtin:0614141.107346.AB%")]),
+        vec![10]
+    );
+    assert_eq!(
+        run(vec![like("urn:epc:id:sgtin:0614141.107346.ab_")]),
+        vec![10]
+    );
+    assert_eq!(
+        run(vec![like("urn:epc:id:sgtin:0614141.107346.aB%")]),
+        Vec::<i64>::new()
+    );
+    assert_eq!(run(vec![like("%.1_")]), vec![10]);
+    // No literal prefix: only LIKE itself decides, and it must be case-sensitive.
+    assert_eq!(run(vec![like("%107346.Abc")]), Vec::<i64>::new());
+    assert_eq!(run(vec![like("%107346.abc")]), vec![10]);
+    assert_eq!(run(vec![like("%107346.a\\bc")]), vec![10]);
+    assert_eq!(
+        run(vec![like("urn:epc:id:sgtin:0614141.107346.7")]),
+        vec![7]
+    );
+    assert_eq!(
+        run(vec![Condition::TextLike {
+            fields: vec![s("parentID"), s("epc")],
+            patterns: vec![
+                s("urn:epc:id:sscc:0614141.2%"),
+                s("urn:epc:id:sgtin:0614141.107346.9")
+            ]
+        }]),
+        vec![2, 9]
+    );
+    assert_eq!(
+        run(vec![Condition::Exists {
+            fields: vec![s("parentID")]
+        }]),
+        vec![1, 2, 3]
+    );
+    assert_eq!(
+        run(vec![Condition::Exists {
+            fields: vec![s("ilmd:temp"), s("childEPC")]
+        }]),
+        vec![1, 2, 3]
+    );
+    assert_eq!(
+        run(vec![Condition::Exists {
+            fields: vec![s("quantity")]
+        }]),
+        (1..=10).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        run(vec![Condition::Exists {
+            fields: vec![s("nosuch")]
+        }]),
+        Vec::<i64>::new()
+    );
+    let qty = |op, operand| Condition::Number {
+        field: s("quantity"),
+        op,
+        operand,
+    };
+    assert_eq!(run(vec![qty(CmpOp::Eq, 6.0)]), vec![4]);
+    assert_eq!(run(vec![qty(CmpOp::Gt, 12.0)]), vec![9, 10]);
+    assert_eq!(run(vec![qty(CmpOp::Ge, 12.0)]), vec![8, 9, 10]);
+    assert_eq!(run(vec![qty(CmpOp::Lt, 3.0)]), vec![1]);
+    assert_eq!(run(vec![qty(CmpOp::Le, 3.0)]), vec![1, 2]);
+    // eventTime of seq i is 100 * (7i mod 10): 700, 400, 100, 800, 500, 200, 900, 600, 300, 0.
+    let time = |column, op, operand_ms| Condition::Time {
+        column,
+        op,
+        operand_ms,
+    };
+    assert_eq!(
+        run(vec![time(TimeColumn::EventTime, CmpOp::Ge, 700)]),
+        vec![1, 4, 7]
+    );
+    assert_eq!(
+        run(vec![time(TimeColumn::EventTime, CmpOp::Lt, 200)]),
+        vec![3, 10]
+    );
+    assert_eq!(
+        run(vec![time(TimeColumn::EventTime, CmpOp::Eq, 500)]),
+        vec![5]
+    );
+    // recordTime = 1_000_000 - eventTime.
+    assert_eq!(
+        run(vec![time(TimeColumn::RecordTime, CmpOp::Gt, 999_700)]),
+        vec![3, 6, 10]
+    );
+    assert_eq!(
+        run(vec![time(TimeColumn::RecordTime, CmpOp::Le, 999_200)]),
+        vec![4, 7]
+    );
+    // Combinations are conjunctions.
+    assert_eq!(
+        run(vec![
+            Condition::TextIn {
+                fields: vec![s("bizStep")],
+                values: vec![s("shipping")]
+            },
+            Condition::EventTypeIn(vec![EventType::ObjectEvent, EventType::TransactionEvent]),
+            time(TimeColumn::EventTime, CmpOp::Ge, 300),
+        ]),
+        vec![2, 4, 8]
+    );
+    assert_eq!(
+        run(vec![
+            like("urn:epc:id:sgtin:0614141.107346.%"),
+            qty(CmpOp::Lt, 9.0),
+            Condition::Exists {
+                fields: vec![s("parentID")]
+            }
+        ]),
+        vec![1, 2, 3]
+    );
+}
+
+pub fn unknown_fields_match_nothing_even_in_a_fresh_store(db: &TestDb) {
+    assert_eq!(
+        matching(
+            db,
+            vec![Condition::Number {
+                field: s("nosuch"),
+                op: CmpOp::Gt,
+                operand: 0.0
+            }]
+        ),
+        Vec::<i64>::new()
+    );
+}
+
+pub fn every_order_and_direction_pages_through_all_results_without_loss_or_repeats(db: &TestDb) {
+    let store = db.open();
+    fixture(&*store);
+    // Two more events sharing an eventTime with others, to exercise the (time, seq) tie-break.
+    store
+        .append(
+            vec![
+                event("t1", EventType::ObjectEvent, 400, vec![]),
+                event("t2", EventType::ObjectEvent, 400, vec![]),
+            ],
+            AppendMode::AllOrNothing,
+        )
+        .unwrap();
+    let all: Vec<(i64, i64, i64)> = store
+        .query(&Query::default(), &page(100))
+        .unwrap()
+        .items
+        .iter()
+        .map(|e| (e.seq, e.event_time_ms, e.record_time_ms))
+        .collect();
+    assert_eq!(all.len(), 12);
+    for order_by in [OrderBy::Sequence, OrderBy::EventTime, OrderBy::RecordTime] {
+        for direction in [Direction::Asc, Direction::Desc] {
+            let mut expected = all.clone();
+            expected.sort_by_key(|(seq, et, rt)| match order_by {
+                OrderBy::Sequence => (*seq, 0),
+                OrderBy::EventTime => (*et, *seq),
+                OrderBy::RecordTime => (*rt, *seq),
+            });
+            if direction == Direction::Desc {
+                expected.reverse();
+            }
+            let expected: Vec<i64> = expected.iter().map(|(seq, _, _)| *seq).collect();
+            let query = Query {
+                order_by,
+                direction,
+                ..Query::default()
+            };
+            for per_page in [1, 2, 3, 5, 12, 50] {
+                assert_eq!(
+                    all_seqs(&*store, &query, per_page),
+                    expected,
+                    "{order_by:?} {direction:?} {per_page}"
+                );
+            }
+        }
+    }
+}
+
+pub fn paging_a_filtered_query_and_event_count_limit_spanning_pages(db: &TestDb) {
+    let store = db.open();
+    fixture(&*store);
+    let shipping = Condition::TextIn {
+        fields: vec![s("bizStep")],
+        values: vec![s("shipping")],
+    };
+    let q = Query {
+        conditions: vec![shipping.clone()],
+        order_by: OrderBy::EventTime,
+        ..Query::default()
+    };
+    // shipping = even seqs; eventTimes 400, 800, 200, 600, 0.
+    assert_eq!(all_seqs(&*store, &q, 2), vec![10, 6, 2, 8, 4]);
+    let limited = Query {
+        event_count_limit: Some(3),
+        ..q.clone()
+    };
+    assert_eq!(all_seqs(&*store, &limited, 2), vec![10, 6, 2]);
+    assert_eq!(all_seqs(&*store, &limited, 3), vec![10, 6, 2]);
+    assert_eq!(all_seqs(&*store, &limited, 10), vec![10, 6, 2]);
+    let exact = Query {
+        event_count_limit: Some(5),
+        ..q
+    };
+    let first = store.query(&exact, &page(5)).unwrap();
+    assert_eq!(first.items.len(), 5);
+    assert!(first.next.is_none());
+}
+
+pub fn max_event_count_fails_when_more_match(db: &TestDb) {
+    let store = db.open();
+    fixture(&*store);
+    let shipping = Condition::TextIn {
+        fields: vec![s("bizStep")],
+        values: vec![s("shipping")],
+    };
+    let q = |max| Query {
+        conditions: vec![shipping.clone()],
+        max_event_count: Some(max),
+        ..Query::default()
+    };
+    assert!(matches!(
+        store.query(&q(4), &page(2)),
+        Err(StoreError::TooLarge { limit: 4 })
+    ));
+    assert!(matches!(
+        store.query(&q(0), &page(2)),
+        Err(StoreError::TooLarge { limit: 0 })
+    ));
+    assert_eq!(all_seqs(&*store, &q(5), 2), vec![2, 4, 6, 8, 10]);
+}
+
+pub fn garbage_cursors_are_invalid(db: &TestDb) {
+    let store = db.open();
+    fixture(&*store);
+    let q = Query::default();
+    for after in ["", "not a cursor", "AAAA", "%%%"] {
+        let r = store.query(
+            &q,
+            &PageRequest {
+                per_page: 2,
+                after: Some(after.into()),
+            },
+        );
+        assert!(matches!(r, Err(StoreError::InvalidCursor)), "{after}");
+    }
+    // A cursor from one order is refused by another.
+    let next = store.query(&q, &page(2)).unwrap().next.unwrap();
+    let by_time = Query {
+        order_by: OrderBy::EventTime,
+        ..Query::default()
+    };
+    assert!(matches!(
+        store.query(
+            &by_time,
+            &PageRequest {
+                per_page: 2,
+                after: Some(next.clone())
+            }
+        ),
+        Err(StoreError::InvalidCursor)
+    ));
+    assert!(matches!(
+        store.distinct_values(
+            &["epc"],
+            &PageRequest {
+                per_page: 2,
+                after: Some(next.clone())
+            }
+        ),
+        Err(StoreError::InvalidCursor)
+    ));
+    assert!(matches!(
+        store.capture_jobs(&PageRequest {
+            per_page: 2,
+            after: Some(next)
+        }),
+        Err(StoreError::InvalidCursor)
+    ));
+}
+
+pub fn distinct_values_are_sorted_merged_and_paged(db: &TestDb) {
+    let store = db.open();
+    fixture(&*store);
+    let all = |fields: &[&str], per_page| {
+        let mut out = Vec::new();
+        let mut after = None;
+        loop {
+            let p = store
+                .distinct_values(fields, &PageRequest { per_page, after })
+                .unwrap();
+            out.extend(p.items);
+            match p.next {
+                Some(n) => after = Some(n),
+                None => return out,
+            }
+        }
+    };
+    assert_eq!(all(&["bizStep"], 1), vec![s("receiving"), s("shipping")]);
+    let parents_and_children = all(&["parentID", "childEPC"], 2);
+    assert_eq!(
+        parents_and_children,
+        vec![
+            s("urn:epc:id:sgtin:0614141.107346.1"),
+            s("urn:epc:id:sscc:0614141.1"),
+            s("urn:epc:id:sscc:0614141.2"),
+            s("urn:epc:id:sscc:0614141.3"),
+        ]
+    );
+    let epcs = all(&["epc", "childEPC"], 3);
+    assert_eq!(epcs.len(), 12);
+    let mut sorted = epcs.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(epcs, sorted);
+    assert_eq!(all(&["nosuch"], 3), Vec::<String>::new());
+    assert_eq!(all(&["quantity"], 3), Vec::<String>::new());
+}
+
+pub fn capture_job_lifecycle_survives_reopen(db: &TestDb) {
+    let (a, b) = {
+        let store = db.open();
+        let a = store
+            .create_capture_job(AppendMode::AllOrNothing, b"{\"doc\":1}")
+            .unwrap();
+        let b = store
+            .create_capture_job(AppendMode::SkipFailures, b"second")
+            .unwrap();
+        assert_ne!(a.id, b.id);
+        assert!(a
+            .id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_eq!(a.status, JobStatus::Pending);
+        assert!(store.claim_capture_job(&a.id).unwrap());
+        assert!(!store.claim_capture_job(&a.id).unwrap(), "claimed twice");
+        assert_eq!(
+            store.capture_job(&a.id).unwrap().unwrap().status,
+            JobStatus::Running
+        );
+        (a, b)
+    };
+    let store = db.open();
+    assert_eq!(store.capture_job_document(&a.id).unwrap(), b"{\"doc\":1}");
+    let unfinished: Vec<String> = store
+        .unfinished_capture_jobs()
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .collect();
+    assert_eq!(unfinished, vec![a.id.clone(), b.id.clone()]);
+    let errors =
+        serde_json::json!([{"type": "epcisException:ValidationException", "detail": "bad"}]);
+    store.finish_capture_job(&a.id, false, 0, &errors).unwrap();
+    store
+        .finish_capture_job(&b.id, true, 7, &serde_json::json!([]))
+        .unwrap();
+    let done = store.capture_job(&a.id).unwrap().unwrap();
+    assert_eq!(done.status, JobStatus::Finished);
+    assert!(!done.success);
+    assert_eq!(done.errors, errors);
+    assert!(done.finished_ms.is_some());
+    assert_eq!(done.mode, AppendMode::AllOrNothing);
+    let b_done = store.capture_job(&b.id).unwrap().unwrap();
+    assert!(b_done.success);
+    assert_eq!(b_done.stored, 7);
+    assert!(store.unfinished_capture_jobs().unwrap().is_empty());
+    assert!(
+        !store.claim_capture_job(&b.id).unwrap(),
+        "a finished job is not claimed"
+    );
+    assert!(store.capture_job("nope").unwrap().is_none());
+    assert!(matches!(
+        store.capture_job_document("nope"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.claim_capture_job("nope"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.finish_capture_job("nope", true, 0, &errors),
+        Err(StoreError::NotFound(_))
+    ));
+    // Newest first, paged.
+    let c = store
+        .create_capture_job(AppendMode::SkipFailures, b"third")
+        .unwrap();
+    let first = store.capture_jobs(&page(2)).unwrap();
+    assert_eq!(
+        first.items.iter().map(|j| j.id.clone()).collect::<Vec<_>>(),
+        vec![c.id.clone(), b.id.clone()]
+    );
+    let second = store
+        .capture_jobs(&PageRequest {
+            per_page: 2,
+            after: first.next,
+        })
+        .unwrap();
+    assert_eq!(
+        second
+            .items
+            .iter()
+            .map(|j| j.id.clone())
+            .collect::<Vec<_>>(),
+        vec![a.id]
+    );
+    assert!(second.next.is_none());
+}
+
+pub fn named_queries_conflict_and_not_found(db: &TestDb) {
+    let store = db.open();
+    let def = serde_json::json!({"eventType": ["ObjectEvent"], "MATCH_epc": ["urn:epc:id:sgtin:0614141.107346.2018"]});
+    let created = store.create_named_query("b-query", &def).unwrap();
+    assert_eq!(created.definition, def);
+    assert!(matches!(
+        store.create_named_query("b-query", &def),
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .create_named_query("a-query", &serde_json::json!({}))
+        .unwrap();
+    store
+        .create_named_query("c-query", &serde_json::json!({}))
+        .unwrap();
+    assert_eq!(store.named_query("b-query").unwrap().unwrap(), created);
+    assert!(store.named_query("zzz").unwrap().is_none());
+    let first = store.named_queries(&page(2)).unwrap();
+    assert_eq!(
+        first
+            .items
+            .iter()
+            .map(|q| q.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["a-query", "b-query"]
+    );
+    let second = store
+        .named_queries(&PageRequest {
+            per_page: 2,
+            after: first.next,
+        })
+        .unwrap();
+    assert_eq!(
+        second
+            .items
+            .iter()
+            .map(|q| q.name.as_str())
+            .collect::<Vec<_>>(),
+        vec!["c-query"]
+    );
+    assert!(second.next.is_none());
+    store.delete_named_query("b-query").unwrap();
+    assert!(matches!(
+        store.delete_named_query("b-query"),
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(store.named_query("b-query").unwrap().is_none());
+}
+
+pub fn appended_events_survive_reopen_and_numbering_continues(db: &TestDb) {
+    {
+        let store = db.open();
+        fixture(&*store);
+    }
+    let store = db.open();
+    assert_eq!(store.event_count().unwrap(), 10);
+    assert_eq!(store.event("e7").unwrap().unwrap().seq, 7);
+    assert_eq!(
+        all_seqs(
+            &*store,
+            &Query {
+                conditions: vec![Condition::Exists {
+                    fields: vec![s("parentID")]
+                }],
+                ..Query::default()
+            },
+            2
+        ),
+        vec![1, 2, 3]
+    );
+    let out = store
+        .append(vec![simple("new"), simple("e1")], AppendMode::SkipFailures)
+        .unwrap();
+    assert_eq!(out.results, vec![Ok(11), dup("e1")]);
+}
+
+pub fn concurrent_appends_get_distinct_dense_seqs(db: &TestDb) {
+    let store = db.open();
+    let threads: Vec<_> = (0..6)
+        .map(|t| {
+            let store = Arc::clone(&store);
+            std::thread::spawn(move || {
+                let mut seqs = Vec::new();
+                for b in 0..20 {
+                    let mut batch: Vec<NewEvent> =
+                        (0..5).map(|i| simple(&format!("t{t}-b{b}-{i}"))).collect();
+                    // Every fourth batch of each thread is rolled back by an in-batch duplicate.
+                    let rollback = b % 4 == 3;
+                    if rollback {
+                        batch.push(simple(&format!("t{t}-b{b}-0")));
+                    }
+                    let out = store.append(batch, AppendMode::AllOrNothing).unwrap();
+                    assert_eq!(out.all_stored(), !rollback);
+                    if !rollback {
+                        seqs.extend(out.results.into_iter().map(Result::unwrap));
+                    }
+                }
+                seqs
+            })
+        })
+        .collect();
+    let mut all: Vec<i64> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    all.sort_unstable();
+    let expected: Vec<i64> = (1..=6 * 15 * 5).collect();
+    assert_eq!(all, expected);
+    assert_eq!(store.event_count().unwrap(), 450);
+    let unique: HashSet<i64> = all.iter().copied().collect();
+    assert_eq!(unique.len(), 450);
+}
+
+/// Everything a store can be asked, as one comparable value.
+fn observe(store: &dyn Store) -> Vec<String> {
+    let mut seen = vec![format!("count {}", store.event_count().unwrap())];
+    let by_time = Query {
+        order_by: OrderBy::EventTime,
+        ..Query::default()
+    };
+    for e in store.query(&by_time, &page(1000)).unwrap().items {
+        seen.push(format!("{e:?}"));
+    }
+    seen.push(format!(
+        "{:?}",
+        store
+            .distinct_values(&["epc", "bizStep", "parentID"], &page(100))
+            .unwrap()
+            .items
+    ));
+    let qty = Query {
+        conditions: vec![Condition::Number {
+            field: s("quantity"),
+            op: CmpOp::Ge,
+            operand: 6.0,
+        }],
+        ..Query::default()
+    };
+    seen.push(format!("{:?}", all_seqs(store, &qty, 3)));
+    for job in store.capture_jobs(&page(100)).unwrap().items {
+        seen.push(format!(
+            "{job:?} {:?}",
+            store.capture_job_document(&job.id).unwrap()
+        ));
+    }
+    seen.push(format!(
+        "{:?}",
+        store.named_queries(&page(100)).unwrap().items
+    ));
+    seen
+}
+
+pub fn backup_then_restore_gives_the_same_store(db: &TestDb) {
+    let original = db.open();
+    fixture(&*original);
+    let job = original
+        .create_capture_job(AppendMode::SkipFailures, &[0, 1, 2, 255])
+        .unwrap();
+    original
+        .finish_capture_job(&job.id, false, 3, &serde_json::json!([{"detail": "x"}]))
+        .unwrap();
+    original
+        .create_capture_job(AppendMode::AllOrNothing, b"{}")
+        .unwrap();
+    original
+        .create_named_query("q", &serde_json::json!({"eventType": ["ObjectEvent"]}))
+        .unwrap();
+    let before = observe(&*original);
+    drop(original);
+    let mut dump = Vec::new();
+    let summary = db.location().backup(&mut dump).unwrap();
+    assert_eq!(summary.rows("events"), 10);
+    assert_eq!(summary.rows("capture_jobs"), 2);
+
+    let copy = TestDb::new(db.kind).unwrap();
+    let restored = copy.location().restore(&mut &dump[..]).unwrap();
+    assert_eq!(restored, summary);
+    let store = copy.open();
+    assert_eq!(observe(&*store), before);
+    // Numbering continues after the restored rows.
+    let out = store
+        .append(vec![simple("after")], AppendMode::AllOrNothing)
+        .unwrap();
+    assert_eq!(out.results, vec![Ok(11)]);
+    let newest = store
+        .create_capture_job(AppendMode::AllOrNothing, b"new")
+        .unwrap();
+    assert_eq!(store.capture_jobs(&page(1)).unwrap().items[0].id, newest.id);
+    drop(store);
+    // A dump of the restored store, less what was added since, is the same dump.
+    let again = TestDb::new(db.kind).unwrap();
+    again.location().restore(&mut &dump[..]).unwrap();
+    let mut second = Vec::new();
+    again.location().backup(&mut second).unwrap();
+    assert_eq!(
+        String::from_utf8(second).unwrap(),
+        String::from_utf8(dump).unwrap()
+    );
+}
+
+pub fn restore_refuses_a_store_with_data(db: &TestDb) {
+    let store = db.open();
+    store
+        .append(vec![simple("a")], AppendMode::AllOrNothing)
+        .unwrap();
+    drop(store);
+    let mut dump = Vec::new();
+    db.location().backup(&mut dump).unwrap();
+    assert!(matches!(
+        db.location().restore(&mut &dump[..]),
+        Err(StoreError::Conflict(_))
+    ));
+    let garbage = b"{\"format\":\"something else\"}\n";
+    let fresh = TestDb::new(db.kind).unwrap();
+    assert!(fresh.location().restore(&mut &garbage[..]).is_err());
+    assert_eq!(fresh.open().event_count().unwrap(), 0);
+}

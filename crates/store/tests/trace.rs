@@ -1,0 +1,173 @@
+//! The trace index: written with each event, rebuilt for older databases, read by the engine.
+
+use serde_json::{json, Value};
+use store::{AppendMode, NewEvent, SqliteStore, Store, TraceStore};
+use trace::{Direction, TraceRequest};
+
+fn c(id: &str) -> String {
+    gs1::canonical_id(id).into_owned()
+}
+
+const LOT_A: &str = "urn:epc:class:lgtin:8934567.012345.A";
+const LOT_B: &str = "urn:epc:class:lgtin:8934567.012345.B";
+const LOT_C: &str = "urn:epc:class:lgtin:8934567.054321.C";
+const PALLET: &str = "urn:epc:id:sscc:8934567.0000000001";
+
+fn event(id: u32, day: u32, fields: Value) -> Value {
+    let mut v = json!({
+        "type": "ObjectEvent",
+        "eventID": format!("urn:uuid:00000000-0000-4000-8000-{id:012}"),
+        "eventTime": format!("2026-02-{day:02}T08:00:00.000+07:00"),
+        "eventTimeZoneOffset": "+07:00",
+    });
+    for (k, x) in fields.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+/// A and B make C; C rides pallet 1 from day 5 to day 7; the pallet is reused for B on day 9.
+fn chain() -> Vec<Value> {
+    let q = |class: &str| json!([{"epcClass": class, "quantity": 10, "uom": "KGM"}]);
+    vec![
+        event(
+            1,
+            1,
+            json!({"action": "ADD", "bizStep": "commissioning", "quantityList": q(LOT_A)}),
+        ),
+        event(
+            2,
+            1,
+            json!({"action": "ADD", "bizStep": "commissioning", "quantityList": q(LOT_B)}),
+        ),
+        event(
+            3,
+            3,
+            json!({"type": "TransformationEvent",
+            "inputQuantityList": [{"epcClass": LOT_A, "quantity": 5}, {"epcClass": LOT_B, "quantity": 5}],
+            "outputQuantityList": q(LOT_C)}),
+        ),
+        event(
+            4,
+            5,
+            json!({"type": "AggregationEvent", "action": "ADD", "parentID": PALLET, "childQuantityList": q(LOT_C)}),
+        ),
+        event(
+            5,
+            6,
+            json!({"action": "OBSERVE", "bizStep": "shipping", "epcList": [PALLET]}),
+        ),
+        event(
+            6,
+            7,
+            json!({"type": "AggregationEvent", "action": "DELETE", "parentID": PALLET}),
+        ),
+        event(
+            7,
+            9,
+            json!({"type": "AggregationEvent", "action": "ADD", "parentID": PALLET, "childQuantityList": q(LOT_B)}),
+        ),
+        event(
+            8,
+            10,
+            json!({"action": "OBSERVE", "bizStep": "shipping", "epcList": [PALLET]}),
+        ),
+    ]
+}
+
+fn new_events(values: Vec<Value>) -> Vec<NewEvent> {
+    values
+        .into_iter()
+        .map(|v| {
+            let e = epcis::parse_event(v.to_string().as_bytes(), &epcis::Limits::default())
+                .expect("a valid event");
+            NewEvent::from_event(e, 1_770_000_000_000)
+        })
+        .collect()
+}
+
+fn event_numbers(graph: &trace::TraceGraph) -> Vec<u32> {
+    let mut n: Vec<u32> = graph
+        .events
+        .iter()
+        .map(|e| {
+            e.record
+                .event_id
+                .rsplit('-')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn traces_read_the_index_written_with_the_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let out = store
+        .append(new_events(chain()), AppendMode::AllOrNothing)
+        .unwrap();
+    assert!(out.all_stored());
+
+    let graph = store.trace(&TraceRequest::new(c(LOT_C))).unwrap();
+    // Backward to A and B; forward onto the pallet until it was emptied, not its reuse for B.
+    assert_eq!(event_numbers(&graph), [1, 2, 3, 4, 5, 6]);
+    let mut nodes: Vec<&str> = graph.nodes.iter().map(|n| n.id.as_str()).collect();
+    nodes.sort();
+    let mut expect = vec![c(LOT_A), c(LOT_B), c(LOT_C), c(PALLET)];
+    expect.sort();
+    assert_eq!(nodes, expect);
+
+    let records = store.trace_records(&[c(PALLET)]).unwrap();
+    assert_eq!(records.len(), 5, "every event naming the pallet, once");
+
+    let back = TraceRequest {
+        direction: Direction::Backward,
+        ..TraceRequest::new(c(LOT_B))
+    };
+    // B's own events (its use in C included) and the pallet while it carried B; not C.
+    let graph = store.trace(&back).unwrap();
+    assert_eq!(event_numbers(&graph), [2, 3, 7, 8]);
+    assert!(graph.node(&c(LOT_C)).is_none());
+}
+
+#[test]
+fn an_index_missing_rows_is_rebuilt_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = SqliteStore::open(&path).unwrap();
+    store
+        .append(new_events(chain()), AppendMode::AllOrNothing)
+        .unwrap();
+    let before = store.trace(&TraceRequest::new(c(LOT_C))).unwrap();
+    drop(store);
+    // As if the events had been stored by a build without the trace index.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DELETE FROM trace_nodes; DELETE FROM trace_records;")
+        .unwrap();
+    drop(conn);
+    let store = SqliteStore::open(&path).unwrap();
+    let after = store.trace(&TraceRequest::new(c(LOT_C))).unwrap();
+    assert_eq!(before, after);
+    assert!(!after.events.is_empty());
+}
+
+#[test]
+fn rolled_back_batches_leave_no_index_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+    let mut events = new_events(chain());
+    let dup = events[0].clone();
+    events.push(dup);
+    let out = store.append(events, AppendMode::AllOrNothing).unwrap();
+    assert!(!out.all_stored());
+    assert!(store
+        .trace_records(&[c(LOT_A), c(PALLET)])
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.event_count().unwrap(), 0);
+}
