@@ -18,11 +18,15 @@ use serde_json::{json, Value};
 use store::{AppendMode, CaptureJob, JobStatus, NewEvent};
 use tokio::sync::mpsc;
 
-use crate::headers::{header_str, insert_capture_limits, require_json};
+use crate::access::{require, Capturer};
+use crate::auth::Auth;
+use crate::headers::{body_binding, header_str, insert_capture_limits, Binding};
 use crate::ops::Metrics;
 use crate::paging::{base_url, encode, next_link, page_params, parse_query};
 use crate::problem::{ApiError, ExceptionType};
 use crate::{blocking, AppState};
+use registry::{Action, Caller, Decision, EventScope};
+use std::collections::HashSet;
 
 /// A job handed to the worker; the document is passed along when already parsed.
 struct Queued {
@@ -61,7 +65,13 @@ impl Default for CaptureQueue {
     }
 }
 
-/// Starts the worker (once per state): resumes unfinished jobs, then serves the queue.
+/// How often the worker looks for jobs no worker is running: jobs accepted by a process
+/// that died before running them, or whose worker died mid-job (once its claim lapses).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Starts the worker (once per state): resumes unfinished jobs, then serves the queue,
+/// sweeping now and then for orphaned jobs. Every job is claimed in the store before it
+/// runs, so with several processes on one store each job runs exactly once.
 pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     let mut rx = state
         .capture_queue
@@ -70,19 +80,41 @@ pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()
         .unwrap_or_else(|p| p.into_inner())
         .take()?;
     Some(tokio::spawn(async move {
-        match blocking(&state, |s| s.unfinished_capture_jobs()).await {
-            Ok(jobs) => {
-                for job in jobs {
-                    tracing::info!(job = %job.id, "resuming capture job");
-                    process(&state, job.id, None).await;
+        // Jobs run side by side so that hashing and indexing use every core; their appends
+        // meet in the store's writer, which commits them together.
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        let slots = Arc::new(tokio::sync::Semaphore::new(workers));
+        let mut sweep = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            tokio::select! {
+                queued = rx.recv() => {
+                    let Some(q) = queued else { return };
+                    let Ok(slot) = slots.clone().acquire_owned().await else {
+                        return;
+                    };
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        process(&state, q.id, q.document).await;
+                        drop(slot);
+                    });
                 }
+                // The first tick is immediate: that is the resume at start.
+                _ = sweep.tick() => resume_unfinished(&state).await,
             }
-            Err(e) => tracing::error!(error = %e, "cannot list unfinished capture jobs"),
-        }
-        while let Some(q) = rx.recv().await {
-            process(&state, q.id, q.document).await;
         }
     }))
+}
+
+/// Runs every unfinished job this worker can claim.
+async fn resume_unfinished(state: &AppState) {
+    match blocking(state, |s| s.unfinished_capture_jobs()).await {
+        Ok(jobs) => {
+            for job in jobs {
+                process(state, job.id, None).await;
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot list unfinished capture jobs"),
+    }
 }
 
 /// The parsed `GS1-Capture-Error-Behaviour` request header.
@@ -112,8 +144,13 @@ fn too_large(state: &AppState, detail: String) -> Response {
 }
 
 /// `POST /capture`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    match accept(&state, &headers, body).await {
+pub async fn post(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    match accept(&state, &caller, &headers, body).await {
         Ok(r) => r,
         Err(e) if e.kind == ExceptionType::CaptureLimitExceeded => too_large(&state, e.detail),
         Err(e) => e.into_response(),
@@ -143,16 +180,25 @@ pub(crate) async fn read_body(
         .map_err(|_| limit_error())
 }
 
-async fn accept(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Response, ApiError> {
-    require_json(headers)?;
+async fn accept(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    require(caller, Action::CaptureEvents)?;
+    let org = caller.org().unwrap_or_default().to_owned();
+    let binding = body_binding(headers)?;
     let mode = error_behaviour(headers)?;
     let bytes = read_body(headers, body, state.config.max_body_bytes).await?;
     let limits = state.config.limits();
     let parse_bytes = bytes.clone();
-    let document =
-        tokio::task::spawn_blocking(move || epcis::parse_document(&parse_bytes, &limits))
-            .await
-            .map_err(ApiError::internal)??;
+    let document = tokio::task::spawn_blocking(move || match binding {
+        Binding::Json => epcis::parse_document(&parse_bytes, &limits),
+        Binding::Xml => epcis::xml::parse_xml_document(&parse_bytes, &limits),
+    })
+    .await
+    .map_err(ApiError::internal)??;
     if document.events.len() > state.config.max_capture_events {
         return Err(ApiError::new(
             ExceptionType::CaptureLimitExceeded,
@@ -163,7 +209,12 @@ async fn accept(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Res
             ),
         ));
     }
-    let job = blocking(state, move |s| s.create_capture_job(mode, &bytes)).await?;
+    let job = blocking(state, move |s| {
+        let job = s.create_capture_job(mode, &bytes)?;
+        s.set_capture_job_owner(&job.id, &org)?;
+        Ok(job)
+    })
+    .await?;
     Metrics::add(&state.metrics.capture_jobs_accepted, 1);
     let location = format!("{}/capture/{}", base_url(state, headers), encode(&job.id));
     state.capture_queue.push(job.id.clone(), Some(document));
@@ -204,9 +255,11 @@ pub(crate) fn rfc3339(ms: i64) -> String {
 /// `GET /capture`.
 pub async fn list(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    let only = job_owner_filter(&caller)?;
     let page = page_params(&state, "/capture", parse_query(raw.as_deref())?)?;
     if let Some((name, _)) = page.params.first() {
         return Err(ApiError::query_param(format!(
@@ -214,7 +267,11 @@ pub async fn list(
         )));
     }
     let request = page.request();
-    let result = blocking(&state, move |s| s.capture_jobs(&request)).await?;
+    let result = blocking(&state, move |s| match &only {
+        Some(org) => s.capture_jobs_of(org, &request),
+        None => s.capture_jobs(&request),
+    })
+    .await?;
     let jobs: Vec<Value> = result.items.iter().map(job_json).collect();
     let mut response = Json(Value::Array(jobs)).into_response();
     if let Some(link) = next_link(&state, &headers, "/capture", &page, result.next.as_deref()) {
@@ -226,12 +283,31 @@ pub async fn list(
 /// `GET /capture/{captureID}`.
 pub async fn get_job(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let only = job_owner_filter(&caller)?;
     let lookup = id.clone();
-    match blocking(&state, move |s| s.capture_job(&lookup)).await? {
-        Some(job) => Ok(Json(job_json(&job)).into_response()),
-        None => Err(ApiError::not_found(format!("no capture job {id}"))),
+    let (job, owner) = blocking(&state, move |s| {
+        Ok((s.capture_job(&lookup)?, s.capture_job_owner(&lookup)?))
+    })
+    .await?;
+    match job {
+        // Another organisation's job is answered as absent: its existence is not shown.
+        Some(job) if only.is_none() || only == owner => Ok(Json(job_json(&job)).into_response()),
+        _ => Err(ApiError::not_found(format!("no capture job {id}"))),
+    }
+}
+
+/// The organisation whose jobs alone the caller may see (`None`: every job).
+fn job_owner_filter(caller: &Caller) -> Result<Option<String>, ApiError> {
+    match require(caller, Action::ReadCaptureJobs)? {
+        Decision::Within(EventScope::Organisation(org)) => Ok(Some(org)),
+        Decision::Within(EventScope::All) | Decision::Allow => Ok(None),
+        // The policy gives no other scope for jobs; refuse rather than show too much.
+        _ => Err(ApiError::forbidden(
+            "capture jobs are not visible to this account",
+        )),
     }
 }
 
@@ -261,19 +337,35 @@ struct Outcome {
     errors: Vec<Value>,
 }
 
-/// Validates and stores a document's events under `mode`. Blocking.
+/// Validates and stores a document's events under `mode`, and the master data of its header
+/// when its events were stored. Blocking.
 fn capture_document(
-    store: &dyn store::Store,
+    store: &dyn store::Backend,
     document: Document,
     mode: AppendMode,
+    capturer: Option<&Capturer>,
 ) -> Result<Outcome, store::StoreError> {
     let prefix = event_list_pointer(document.kind);
+    let header = document.header.clone();
     let now = chrono::Utc::now().timestamp_millis();
+    let master_data = store::MasterDataElement::from_vocabularies(&document.master_data, now);
     let mut errors = Vec::new();
     let mut candidates = Vec::new();
+    let mut partners = HashSet::new();
     for (i, event) in document.events.into_iter().enumerate() {
         match event {
-            Ok(event) => candidates.push((i, NewEvent::from_event(event, now))),
+            Ok(event) => {
+                let mut prepared = NewEvent::from_event(event, now);
+                let refused = capturer.and_then(|c| c.mark(&mut prepared, &mut partners));
+                match refused {
+                    Some(message) => errors.push(job_problem(
+                        ExceptionType::Validation,
+                        &message,
+                        &format!("{prefix}/{i}"),
+                    )),
+                    None => candidates.push((i, prepared)),
+                }
+            }
             Err(field_errors) if field_errors.is_empty() => {
                 errors.push(job_problem(
                     ExceptionType::Validation,
@@ -315,6 +407,15 @@ fn capture_document(
     if mode == AppendMode::AllOrNothing && !outcome.all_stored() {
         stored = 0;
     }
+    if let (Some(c), true) = (capturer, stored > 0) {
+        store.add_partners(&c.org, &partners.into_iter().collect::<Vec<_>>())?;
+        if let Some(header) = &header {
+            apply_master_data(store, c, header)?;
+        }
+    }
+    if stored > 0 || (errors.is_empty() && outcome.results.is_empty()) {
+        store.put_master_data(master_data)?;
+    }
     Ok(Outcome {
         success: errors.is_empty(),
         stored,
@@ -322,32 +423,73 @@ fn capture_document(
     })
 }
 
-/// Runs one job to its end, recording the outcome in the store.
+/// Registers the locations and products a document header describes, for identifiers under
+/// the capturer's own prefixes and not registered yet (the registry stays the master).
+fn apply_master_data(
+    store: &dyn store::Backend,
+    capturer: &Capturer,
+    header: &Value,
+) -> Result<(), store::StoreError> {
+    let prefixes: Vec<String> = capturer
+        .index
+        .prefixes_of(&capturer.org)
+        .map(str::to_owned)
+        .collect();
+    let md = registry::masterdata::from_header(header, &capturer.org, &prefixes);
+    for location in md.locations {
+        if store.location(&location.id)?.is_none() {
+            store.put_location(&location)?;
+        }
+    }
+    for product in md.products {
+        if store.product(&product.gtin)?.is_none() {
+            store.put_product(&product)?;
+        }
+    }
+    for why in md.refused {
+        tracing::info!(org = %capturer.org, %why, "master data element not taken");
+    }
+    Ok(())
+}
+
+/// Runs one job to its end, recording the outcome in the store; does nothing when the
+/// job cannot be claimed (another worker runs it, or it is finished).
 async fn process(state: &AppState, id: String, document: Option<Document>) {
+    let claim_id = id.clone();
+    match blocking(state, move |s| s.claim_capture_job(&claim_id)).await {
+        Ok(true) => tracing::debug!(job = %id, "capture job claimed"),
+        Ok(false) => return,
+        Err(e) => {
+            tracing::error!(job = %id, error = %e, "cannot claim capture job");
+            return;
+        }
+    }
     let lookup = id.clone();
     let job = match blocking(state, move |s| s.capture_job(&lookup)).await {
-        Ok(Some(job)) if job.status != JobStatus::Finished => job,
-        Ok(_) => return,
+        Ok(Some(job)) => job,
+        Ok(None) => return,
         Err(e) => {
             tracing::error!(job = %id, error = %e, "cannot read capture job");
             return;
         }
     };
-    let start_id = id.clone();
-    if let Err(e) = blocking(state, move |s| s.start_capture_job(&start_id)).await {
-        tracing::error!(job = %id, error = %e, "cannot start capture job");
-        return;
-    }
     let store = state.store.clone();
     let limits = state.config.limits();
     let job_id = id.clone();
     let mode = job.mode;
+    let rule = state.config.ownership_rule;
     let result = tokio::task::spawn_blocking(move || {
+        // Jobs from before accounts existed have no owner; their events stay unmarked.
+        let capturer = match store.capture_job_owner(&job_id)? {
+            Some(org) => Some(Capturer::load(store.as_ref(), &org, rule)?),
+            None => None,
+        };
         let document = match document {
             Some(d) => d,
             None => {
                 let bytes = store.capture_job_document(&job_id)?;
-                match epcis::parse_document(&bytes, &limits) {
+                // The stored document is re-read in whichever binding it came in.
+                match epcis::parse_any_document(&bytes, &limits) {
                     Ok(d) => d,
                     Err(e) => {
                         let problem = ApiError::from(e).body();
@@ -360,7 +502,7 @@ async fn process(state: &AppState, id: String, document: Option<Document>) {
                 }
             }
         };
-        capture_document(store.as_ref(), document, mode)
+        capture_document(store.as_ref(), document, mode, capturer.as_ref())
     })
     .await;
     let outcome = match result {
@@ -369,6 +511,9 @@ async fn process(state: &AppState, id: String, document: Option<Document>) {
         Err(e) => failed(&id, &e.to_string()),
     };
     Metrics::add(&state.metrics.events_captured, outcome.stored as u64);
+    if outcome.stored > 0 {
+        state.subscriptions.events_stored();
+    }
     let counter = if outcome.success {
         &state.metrics.capture_jobs_succeeded
     } else {

@@ -98,15 +98,34 @@ pub struct OutputFormats {
 
 /// Reads `GS1-EPC-Format` and `GS1-CBV-Format` / `GS1-CBV-XML-Format`; an unknown value is 406.
 pub fn output_formats(headers: &HeaderMap) -> Result<OutputFormats, ApiError> {
+    output_formats_for(headers, Binding::Json)
+}
+
+/// Like [`output_formats`] for a response in `binding`: an XML response reads
+/// `GS1-CBV-XML-Format` first, a JSON one `GS1-CBV-Format`.
+pub fn output_formats_for(
+    headers: &HeaderMap,
+    binding: Binding,
+) -> Result<OutputFormats, ApiError> {
+    let (first, second) = match binding {
+        Binding::Json => (
+            ("gs1-cbv-format", "GS1-CBV-Format"),
+            ("gs1-cbv-xml-format", "GS1-CBV-XML-Format"),
+        ),
+        Binding::Xml => (
+            ("gs1-cbv-xml-format", "GS1-CBV-XML-Format"),
+            ("gs1-cbv-format", "GS1-CBV-Format"),
+        ),
+    };
     let epc = match header_str(headers, "gs1-epc-format")? {
         None | Some("No_Preference") | Some("Never_Translates") => EpcFormat::NeverTranslates,
         Some("Always_GS1_Digital_Link") => EpcFormat::AlwaysDigitalLink,
         Some("Always_EPC_URN") => EpcFormat::AlwaysEpcUrn,
         Some(other) => return Err(not_acceptable("GS1-EPC-Format", other)),
     };
-    let cbv_header = match header_str(headers, "gs1-cbv-format")? {
-        Some(v) => Some(("GS1-CBV-Format", v)),
-        None => header_str(headers, "gs1-cbv-xml-format")?.map(|v| ("GS1-CBV-XML-Format", v)),
+    let cbv_header = match header_str(headers, first.0)? {
+        Some(v) => Some((first.1, v)),
+        None => header_str(headers, second.0)?.map(|v| (second.1, v)),
     };
     let cbv = match cbv_header {
         None | Some((_, "No_Preference")) | Some((_, "Never_Translates")) => {
@@ -198,6 +217,109 @@ fn parse_version(v: &str) -> Option<(u32, u32, u32)> {
     Some((major, minor, patch))
 }
 
+/// The two bindings an EPCIS body can come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// JSON-LD (`application/json`, `application/ld+json`).
+    Json,
+    /// XML (`application/xml`, `text/xml`).
+    Xml,
+}
+
+impl Binding {
+    /// The media type of a response in this binding.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Binding::Json => "application/ld+json",
+            Binding::Xml => "application/xml",
+        }
+    }
+}
+
+fn media_binding(essence: &str) -> Option<Binding> {
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Some(Binding::Json)
+    } else if essence == "application/xml"
+        || essence == "text/xml"
+        || (essence.starts_with("application/") && essence.ends_with("+xml"))
+    {
+        Some(Binding::Xml)
+    } else {
+        None
+    }
+}
+
+/// The binding of a request body, from its `Content-Type`; 415 for anything else.
+pub fn body_binding(headers: &HeaderMap) -> Result<Binding, ApiError> {
+    let unsupported = |what: &str| {
+        ApiError::new(
+            ExceptionType::UnsupportedMediaType,
+            format!(
+                "{what}; send application/json, application/ld+json, application/xml or text/xml"
+            ),
+        )
+    };
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Err(unsupported("the request has no Content-Type"));
+    };
+    let ct = value
+        .to_str()
+        .map_err(|_| unsupported("the Content-Type is not readable"))?;
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    media_binding(&essence)
+        .ok_or_else(|| unsupported(&format!("Content-Type {ct} is not supported")))
+}
+
+/// The response binding the `Accept` header asks for: the acceptable one with the highest
+/// quality (JSON-LD on a tie, and when there is no `Accept`); 406 when neither is acceptable.
+pub fn accepted_binding(headers: &HeaderMap) -> Result<Binding, ApiError> {
+    let Some(accept) = header_str(headers, "accept")? else {
+        return Ok(Binding::Json);
+    };
+    if accept.is_empty() {
+        return Ok(Binding::Json);
+    }
+    let (mut json, mut xml) = (0.0f32, 0.0f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q=").map(str::to_string))
+            .next()
+            .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+        match essence.as_str() {
+            "*/*" | "application/*" => {
+                json = json.max(q);
+                xml = xml.max(q);
+            }
+            "text/*" => xml = xml.max(q),
+            other => match media_binding(other) {
+                Some(Binding::Json) => json = json.max(q),
+                Some(Binding::Xml) => xml = xml.max(q),
+                None => {}
+            },
+        }
+    }
+    if json <= 0.0 && xml <= 0.0 {
+        return Err(ApiError::new(
+            ExceptionType::NotAcceptable,
+            format!("Accept: {accept}; this resource is available as application/ld+json, application/json, application/xml or text/xml"),
+        ));
+    }
+    Ok(if xml > json {
+        Binding::Xml
+    } else {
+        Binding::Json
+    })
+}
+
 /// Requires a JSON body (`application/json`, `application/ld+json` or another `+json` type).
 pub fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let unsupported = |what: &str| {
@@ -280,6 +402,45 @@ mod tests {
             Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)
         );
         assert!(require_json(&HeaderMap::new()).is_err());
+    }
+
+    #[test]
+    fn bindings_from_content_type_and_accept() {
+        assert_eq!(
+            body_binding(&headers(&[("content-type", "text/xml; charset=utf-8")])).ok(),
+            Some(Binding::Xml)
+        );
+        assert_eq!(
+            body_binding(&headers(&[("content-type", "application/ld+json")])).ok(),
+            Some(Binding::Json)
+        );
+        assert!(body_binding(&headers(&[("content-type", "text/plain")])).is_err());
+        assert_eq!(
+            accepted_binding(&HeaderMap::new()).ok(),
+            Some(Binding::Json)
+        );
+        assert_eq!(
+            accepted_binding(&headers(&[("accept", "application/xml")])).ok(),
+            Some(Binding::Xml)
+        );
+        assert_eq!(
+            accepted_binding(&headers(&[("accept", "*/*")])).ok(),
+            Some(Binding::Json)
+        );
+        assert_eq!(
+            accepted_binding(&headers(&[("accept", "application/json;q=0.5, text/xml")])).ok(),
+            Some(Binding::Xml)
+        );
+        assert_eq!(
+            accepted_binding(&headers(&[(
+                "accept",
+                "application/xml;q=0.2, application/*"
+            )]))
+            .ok(),
+            Some(Binding::Json)
+        );
+        let e = accepted_binding(&headers(&[("accept", "text/html, application/xml;q=0")])).err();
+        assert_eq!(e.map(|e| e.kind.status()), Some(StatusCode::NOT_ACCEPTABLE));
     }
 
     #[test]

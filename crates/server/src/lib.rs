@@ -1,20 +1,38 @@
 //! The traceport HTTP service: axum routes for the EPCIS 2.0 REST API.
 //! HTTP lives only here; handlers are thin over `epcis` (parse, validate) and `store`.
 
+pub mod access;
+pub mod audit;
+pub mod auth;
 pub mod capture;
+pub mod convert;
 pub mod events;
 pub mod headers;
+pub mod html;
+pub mod links;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod passport;
+pub mod passport_data;
+pub mod places_api;
 pub mod problem;
 pub mod queries;
+pub mod registry_api;
+pub mod resolve;
 pub mod resources;
 mod routes;
+pub mod scans;
+pub mod session;
+pub mod stamps;
+pub mod subscriptions;
+pub mod trace;
+pub mod trace_page;
+pub mod web;
 
 use std::sync::Arc;
 
-use store::{Store, StoreError};
+use store::{Backend, StoreError};
 
 use crate::problem::ApiError;
 
@@ -36,6 +54,13 @@ pub struct ServerConfig {
     pub page_token_secret: Option<String>,
     /// Deepest JSON nesting accepted in a request body.
     pub max_json_depth: usize,
+    /// What capture does with identifiers the capturing organisation does not own.
+    pub ownership_rule: access::OwnershipRule,
+    /// Bearer token that may manage resolver links for any GTIN (the operator's), until
+    /// link management is tied to the organisation owning the company prefix.
+    pub link_admin_token: Option<String>,
+    /// Accept Digital Link 1.0 short names (`/gtin/…/lot/…`) on resolver paths.
+    pub legacy_digital_links: bool,
 }
 
 impl Default for ServerConfig {
@@ -48,6 +73,9 @@ impl Default for ServerConfig {
             max_per_page: 1_000,
             page_token_secret: None,
             max_json_depth: 32,
+            ownership_rule: access::OwnershipRule::Reject,
+            link_admin_token: None,
+            legacy_digital_links: false,
         }
     }
 }
@@ -59,6 +87,7 @@ impl ServerConfig {
             max_bytes: self.max_body_bytes,
             max_events: self.max_capture_events,
             max_depth: self.max_json_depth,
+            ..epcis::Limits::default()
         }
     }
 }
@@ -67,7 +96,7 @@ impl ServerConfig {
 #[derive(Clone)]
 pub struct AppState {
     /// The store.
-    pub store: Arc<dyn Store>,
+    pub store: Arc<dyn Backend>,
     /// Settings.
     pub config: Arc<ServerConfig>,
     /// Request and capture counters.
@@ -76,11 +105,19 @@ pub struct AppState {
     pub capture_queue: capture::CaptureQueue,
     /// Key signing page tokens.
     pub(crate) page_key: Arc<paging::PageKey>,
+    /// Subscription wake-ups, commands and the callback client.
+    pub subscriptions: Arc<subscriptions::Hub>,
+    /// Resolver links per key.
+    pub links: Arc<resolve::LinkCache>,
+    /// Scan records on their way to the store.
+    pub scans: Arc<scans::ScanRecorder>,
+    /// Product, party and recall lookups for the passport page.
+    pub passport: Arc<dyn passport_data::PassportData>,
 }
 
 impl AppState {
     /// Builds the state.
-    pub fn new(store: Arc<dyn Store>, config: ServerConfig) -> AppState {
+    pub fn new(store: Arc<dyn Backend>, config: ServerConfig) -> AppState {
         let page_key = match &config.page_token_secret {
             Some(secret) => {
                 use sha2::Digest;
@@ -101,7 +138,23 @@ impl AppState {
             metrics: Arc::new(ops::Metrics::default()),
             capture_queue: capture::CaptureQueue::new(),
             page_key: Arc::new(page_key),
+            subscriptions: Arc::new(subscriptions::Hub::default()),
+            links: Arc::default(),
+            scans: Arc::default(),
+            passport: Arc::new(passport_data::NoRegistry),
         }
+    }
+
+    /// The same state with other subscription delivery settings (before the server starts).
+    pub fn with_delivery(mut self, config: subscriptions::DeliveryConfig) -> AppState {
+        self.subscriptions = Arc::new(subscriptions::Hub::new(config));
+        self
+    }
+
+    /// The same state with another source of product, party and recall data.
+    pub fn with_passport_data(mut self, data: Arc<dyn passport_data::PassportData>) -> AppState {
+        self.passport = data;
+        self
     }
 }
 
@@ -117,19 +170,34 @@ pub fn spawn_capture_worker(state: &AppState) -> Option<tokio::task::JoinHandle<
     capture::spawn_worker(state.clone())
 }
 
+/// Starts the subscription delivery worker (a task per stored webhook subscription). Returns
+/// `None` when a worker was already started for this state.
+pub fn spawn_delivery_worker(state: &AppState) -> Option<tokio::task::JoinHandle<()>> {
+    subscriptions::delivery::spawn_worker(state.clone())
+}
+
 /// Serves on `listener` until `shutdown` resolves, and starts the background capture-job worker
-/// (resuming unfinished jobs).
+/// (resuming unfinished jobs) and the subscription delivery worker.
 pub async fn run(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let worker = spawn_capture_worker(&state);
-    let result = axum::serve(listener, router(state))
+    let delivery = spawn_delivery_worker(&state);
+    let hub = state.subscriptions.clone();
+    let shutdown = async move {
+        shutdown.await;
+        hub.close();
+    };
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    if let Some(worker) = worker {
-        worker.abort();
+    for task in [worker, delivery].into_iter().flatten() {
+        task.abort();
+        // Waiting lets the tasks drop their handles on the store before the caller reopens it.
+        let _ = task.await;
     }
     result
 }
@@ -138,7 +206,7 @@ pub async fn run(
 pub(crate) async fn blocking<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&dyn Backend) -> Result<T, StoreError> + Send + 'static,
 {
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || f(store.as_ref()))

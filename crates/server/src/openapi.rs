@@ -33,12 +33,41 @@ mod tests {
             "/events/{eventID}",
             "/queries/{queryName}/events",
             "/epcs/{epc}/events",
+            "/convert",
+            "/trace",
+            "/trace/view",
+            "/trace/fsma.csv",
+            "/trace/fsma.xlsx",
+            "/trace/epcis",
         ] {
             assert!(paths.contains_key(p), "missing {p}");
         }
+        for p in [
+            "/auth/login",
+            "/registry/organisations",
+            "/registry/organisations/{id}/status",
+            "/registry/products/{gtin}",
+            "/registry/tokens",
+            "/registry/plots/{id}",
+            "/registry/codes/{code}/status",
+            "/registry/flags",
+        ] {
+            assert!(paths.contains_key(p), "missing {p}");
+        }
+        assert!(doc["components"]["securitySchemes"]["bearerAuth"].is_object());
         assert!(
-            !paths.keys().any(|p| p.contains("subscriptions")),
-            "subscriptions are not implemented"
+            doc["paths"]["/events"]["get"]["responses"]["200"]["content"]
+                .get("application/xml")
+                .is_some()
         );
+        assert!(doc["paths"]["/capture"]["post"]["requestBody"]["content"]
+            .get("text/xml")
+            .is_some());
+        for p in [
+            "/queries/{queryName}/subscriptions",
+            "/queries/{queryName}/subscriptions/{subscriptionID}",
+        ] {
+            assert!(paths.contains_key(p), "missing {p}");
+        }
     }
 }

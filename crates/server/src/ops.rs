@@ -28,6 +28,10 @@ pub struct Metrics {
     pub capture_jobs_succeeded: AtomicU64,
     /// Capture jobs finished with errors.
     pub capture_jobs_failed: AtomicU64,
+    /// Subscription callbacks acknowledged by their receivers.
+    pub callbacks_delivered: AtomicU64,
+    /// Subscription callbacks that failed (each retry counts).
+    pub callbacks_failed: AtomicU64,
 }
 
 impl Metrics {
@@ -74,6 +78,16 @@ impl Metrics {
                 "traceport_capture_jobs_succeeded_total",
                 "Capture jobs finished without error.",
                 &self.capture_jobs_succeeded,
+            ),
+            (
+                "traceport_subscription_callbacks_delivered_total",
+                "Subscription callbacks acknowledged by their receivers.",
+                &self.callbacks_delivered,
+            ),
+            (
+                "traceport_subscription_callbacks_failed_total",
+                "Subscription callbacks that failed (each retry counts).",
+                &self.callbacks_failed,
             ),
             (
                 "traceport_capture_jobs_failed_total",

@@ -30,6 +30,17 @@ pub enum ExceptionType {
     Implementation,
     /// Wrong HTTP method; the standard has no exception type for it.
     MethodNotAllowed,
+    /// No credentials, or credentials that are unknown, expired or revoked.
+    Unauthenticated,
+    /// Valid credentials that do not allow the request.
+    Forbidden,
+    /// Subscription controls that cannot be used (no stream nor schedule, a bad schedule,
+    /// a callback URL that is refused).
+    SubscriptionControls,
+    /// A request path or query that is not a valid GS1 Digital Link.
+    BadDigitalLink,
+    /// A link definition the resolver cannot publish.
+    InvalidLink,
 }
 
 impl ExceptionType {
@@ -46,14 +57,22 @@ impl ExceptionType {
             ExceptionType::NotAcceptable => "epcisException:NotAcceptableException",
             ExceptionType::Implementation => "epcisException:ImplementationException",
             // RFC 7807 says `about:blank` when no more specific type exists.
-            ExceptionType::MethodNotAllowed => "about:blank",
+            ExceptionType::MethodNotAllowed
+            | ExceptionType::BadDigitalLink
+            | ExceptionType::InvalidLink => "about:blank",
+            ExceptionType::Unauthenticated | ExceptionType::Forbidden => {
+                "epcisException:SecurityException"
+            }
+            ExceptionType::SubscriptionControls => "epcisException:SubscriptionControlsException",
         }
     }
 
     /// The HTTP status the standard pairs with this type.
     pub fn status(self) -> StatusCode {
         match self {
-            ExceptionType::Validation | ExceptionType::QueryParameter => StatusCode::BAD_REQUEST,
+            ExceptionType::Validation
+            | ExceptionType::QueryParameter
+            | ExceptionType::SubscriptionControls => StatusCode::BAD_REQUEST,
             ExceptionType::CaptureLimitExceeded | ExceptionType::QueryTooLarge => {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
@@ -63,6 +82,9 @@ impl ExceptionType {
             ExceptionType::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             ExceptionType::Implementation => StatusCode::INTERNAL_SERVER_ERROR,
             ExceptionType::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ExceptionType::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ExceptionType::BadDigitalLink | ExceptionType::InvalidLink => StatusCode::BAD_REQUEST,
+            ExceptionType::Forbidden => StatusCode::FORBIDDEN,
         }
     }
 
@@ -81,6 +103,11 @@ impl ExceptionType {
             ExceptionType::NotAcceptable => "Not acceptable",
             ExceptionType::Implementation => "A server-side error occurred",
             ExceptionType::MethodNotAllowed => "Method not allowed",
+            ExceptionType::Unauthenticated => "Authentication required",
+            ExceptionType::Forbidden => "Forbidden",
+            ExceptionType::SubscriptionControls => "Subscription error",
+            ExceptionType::BadDigitalLink => "Malformed GS1 Digital Link",
+            ExceptionType::InvalidLink => "Invalid link",
         }
     }
 }
@@ -124,6 +151,16 @@ impl ApiError {
     /// 400 QueryParameterException.
     pub fn query_param(detail: impl Into<String>) -> ApiError {
         ApiError::new(ExceptionType::QueryParameter, detail)
+    }
+
+    /// 401: sign in first.
+    pub fn unauthenticated(detail: impl Into<String>) -> ApiError {
+        ApiError::new(ExceptionType::Unauthenticated, detail)
+    }
+
+    /// 403: not permitted.
+    pub fn forbidden(detail: impl Into<String>) -> ApiError {
+        ApiError::new(ExceptionType::Forbidden, detail)
     }
 
     /// 404 NoSuchNameException.
@@ -177,7 +214,41 @@ pub fn problem_response(status: StatusCode, body: &Value) -> Response {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(self.kind.status(), &self.body())
+        let mut response = problem_response(self.kind.status(), &self.body());
+        if self.kind == ExceptionType::Unauthenticated {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"traceport\""),
+            );
+        }
+        response
+    }
+}
+
+impl From<epcis::convert::ConvertError> for ApiError {
+    fn from(e: epcis::convert::ConvertError) -> ApiError {
+        use epcis::convert::ConvertError;
+        match e {
+            ConvertError::Document(d) => d.into(),
+            ConvertError::InvalidEvent { errors, .. } => DocumentError::Invalid(errors).into(),
+            ConvertError::Xml(w) => ApiError::new(ExceptionType::NotAcceptable, w.to_string()),
+            ConvertError::Io(io) => ApiError::internal(io.to_string()),
+        }
+    }
+}
+
+impl From<gs1::Gs1Error> for ApiError {
+    fn from(e: gs1::Gs1Error) -> ApiError {
+        ApiError::new(ExceptionType::BadDigitalLink, e.to_string())
+    }
+}
+
+impl From<resolver::ResolverError> for ApiError {
+    fn from(e: resolver::ResolverError) -> ApiError {
+        match e {
+            resolver::ResolverError::Key(e) => e.into(),
+            e => ApiError::new(ExceptionType::InvalidLink, e.to_string()),
+        }
     }
 }
 
@@ -196,6 +267,10 @@ impl From<DocumentError> for ApiError {
             // Too deep a nesting is not cured by splitting the payload, which is what a 413
             // tells the client to do, so it is a 400.
             e @ DocumentError::TooDeep { .. } => ApiError::validation(e.to_string()),
+            DocumentError::Xml { line, message } => {
+                ApiError::validation(format!("XML line {line}: {message}"))
+                    .with("line", json!(line))
+            }
             DocumentError::TooLarge(msg) => ApiError::new(ExceptionType::CaptureLimitExceeded, msg),
             DocumentError::Invalid(errors) => {
                 let detail = match errors.first() {
@@ -218,6 +293,21 @@ impl From<DocumentError> for ApiError {
 impl From<epcis::query::QueryParamError> for ApiError {
     fn from(e: epcis::query::QueryParamError) -> ApiError {
         ApiError::query_param(e.to_string()).with("parameter", json!(e.param))
+    }
+}
+
+impl From<registry::Denial> for ApiError {
+    fn from(d: registry::Denial) -> ApiError {
+        match d {
+            registry::Denial::Unauthenticated(m) => ApiError::unauthenticated(m),
+            registry::Denial::Forbidden(m) => ApiError::forbidden(m),
+        }
+    }
+}
+
+impl From<registry::validate::InvalidField> for ApiError {
+    fn from(e: registry::validate::InvalidField) -> ApiError {
+        ApiError::validation(e.to_string()).with("field", json!(e.field))
     }
 }
 
@@ -320,12 +410,11 @@ mod tests {
 
     #[test]
     fn too_deep_document_is_a_validation_error() {
-        let e: ApiError =
-            DocumentError::TooDeep {
-                max_depth: 32,
-                byte: 40,
-            }
-            .into();
+        let e: ApiError = DocumentError::TooDeep {
+            max_depth: 32,
+            byte: 40,
+        }
+        .into();
         assert_eq!(e.kind.status(), StatusCode::BAD_REQUEST);
     }
 

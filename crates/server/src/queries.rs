@@ -1,7 +1,9 @@
 //! Named queries: `GET/POST /queries`, `GET/DELETE /queries/{queryName}`,
-//! `GET /queries/{queryName}/events`. Subscriptions are not offered.
+//! `GET /queries/{queryName}/events` (also the WebSocket subscription handshake).
 
 use axum::body::Body;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -9,12 +11,15 @@ use axum::Json;
 use serde_json::{json, Value};
 use store::NamedQuery;
 
+use crate::access::require;
+use crate::auth::Auth;
 use crate::capture::{read_body, rfc3339};
 use crate::events::respond_query;
-use crate::headers::require_json;
+use crate::headers::{header_str, require_json};
 use crate::paging::{base_url, encode, next_link, page_params, parse_query};
 use crate::problem::ApiError;
 use crate::{blocking, AppState};
+use registry::Action;
 
 /// Longest accepted query name.
 const MAX_NAME_LEN: usize = 200;
@@ -74,7 +79,7 @@ fn read_definition(bytes: &[u8], max_depth: usize) -> Result<(String, Value), Ap
 }
 
 /// Nesting depth of a JSON value (a scalar is 0).
-fn depth(v: &Value) -> usize {
+pub(crate) fn depth(v: &Value) -> usize {
     match v {
         Value::Array(a) => 1 + a.iter().map(depth).max().unwrap_or(0),
         Value::Object(o) => 1 + o.values().map(depth).max().unwrap_or(0),
@@ -85,15 +90,19 @@ fn depth(v: &Value) -> usize {
 /// `POST /queries`.
 pub async fn create(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    require(&caller, Action::CreateNamedQuery)?;
     require_json(&headers)?;
     let bytes = read_body(&headers, body, state.config.max_body_bytes).await?;
     let (name, definition) = read_definition(&bytes, state.config.max_json_depth)?;
     // Refuse a query that cannot run now rather than when someone asks for its events.
     epcis::query::from_definition(&definition)?;
     let created = blocking(&state, move |s| s.create_named_query(&name, &definition)).await?;
+    let (owned, owner) = (created.name.clone(), caller.owner_key());
+    blocking(&state, move |s| s.set_named_query_owner(&owned, &owner)).await?;
     let location = format!(
         "{}/queries/{}",
         base_url(&state, &headers),
@@ -109,9 +118,11 @@ pub async fn create(
 /// `GET /queries`.
 pub async fn list(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
+    require(&caller, Action::ReadNamedQueries)?;
     let page = page_params(&state, "/queries", parse_query(raw.as_deref())?)?;
     if let Some((name, _)) = page.params.first() {
         return Err(ApiError::query_param(format!(
@@ -138,39 +149,71 @@ async fn find(state: &AppState, name: String) -> Result<NamedQuery, ApiError> {
 /// `GET /queries/{queryName}`.
 pub async fn get_one(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
+    require(&caller, Action::ReadNamedQueries)?;
     Ok(Json(query_json(&find(&state, name).await?)).into_response())
 }
 
 /// `DELETE /queries/{queryName}`.
 pub async fn delete(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    blocking(&state, move |s| s.delete_named_query(&name)).await?;
+    require(&caller, Action::ReadNamedQueries)?;
+    find(&state, name.clone()).await?;
+    let lookup = name.clone();
+    // Queries from before accounts existed have no owner: only operators delete them.
+    let owner = blocking(&state, move |s| s.named_query_owner(&lookup))
+        .await?
+        .unwrap_or_default();
+    require(&caller, Action::DeleteNamedQuery { owner: &owner })?;
+    let deleted = name.clone();
+    blocking(&state, move |s| s.delete_named_query(&deleted)).await?;
+    crate::subscriptions::query_deleted(&state, &name);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `GET /queries/{queryName}/events`: the query's results, paged.
+/// `GET /queries/{queryName}/events`: the query's results, paged; with `Upgrade: websocket`,
+/// a WebSocket subscription to them.
 pub async fn events(
     State(state): State<AppState>,
+    Auth(caller): Auth,
     headers: HeaderMap,
     OriginalUri(uri): OriginalUri,
     Path(name): Path<String>,
     RawQuery(raw): RawQuery,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
+    require(&caller, Action::ReadNamedQueries)?;
+    let wants_ws =
+        header_str(&headers, "upgrade")?.is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if wants_ws {
+        let params = parse_query(raw.as_deref())?;
+        return match ws {
+            Ok(ws) => {
+                let view = crate::access::read_view(&state, &caller).await?;
+                crate::subscriptions::websocket::upgrade(state, &headers, name, &params, ws, view)
+                    .await
+            }
+            Err(rejection) => Err(ApiError::validation(format!(
+                "bad WebSocket handshake: {rejection}"
+            ))),
+        };
+    }
     let path = uri.path().to_string();
     let page = page_params(&state, &path, parse_query(raw.as_deref())?)?;
     if let Some((param, _)) = page.params.first() {
         return Err(ApiError::query_param(format!(
-            "query parameter {param} is not accepted here: the named query fixes the query (subscriptions are not offered)"
+            "query parameter {param} is not accepted here: the named query fixes the query (stream and schedule parameters need Upgrade: websocket)"
         ))
         .with("parameter", json!(param)));
     }
     let named = find(&state, name.clone()).await?;
     let query = epcis::query::from_definition(&named.definition)?;
-    respond_query(&state, &headers, &path, query, &page, &name).await
+    respond_query(&state, &caller, &headers, &path, query, &page, &name).await
 }
 
 #[cfg(test)]

@@ -7,10 +7,12 @@ use axum::Json;
 use epcis::EventType;
 use serde_json::{json, Value};
 
+use crate::access::require;
 use crate::events::{query_at, EPCIS_CONTEXT};
 use crate::paging::{next_link, page_params, parse_query};
 use crate::problem::ApiError;
 use crate::{blocking, AppState};
+use registry::{Action, Caller};
 
 /// A top-level resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,9 +87,12 @@ fn collection(members: Vec<Value>) -> Value {
 pub async fn list(
     resource: Resource,
     state: AppState,
+    caller: Caller,
     headers: HeaderMap,
     raw: Option<String>,
 ) -> Result<Response, ApiError> {
+    // The members listed are identifiers and vocabulary the consumer view keeps.
+    require(&caller, Action::ReadEvents)?;
     let path = resource.path();
     let page = page_params(&state, path, parse_query(raw.as_deref())?)?;
     if let Some((name, _)) = page.params.first() {
@@ -115,7 +120,13 @@ pub async fn list(
 }
 
 /// `GET /{resource}/{value}`: its sub-resources (`events`), or 404 when no event mentions it.
-pub async fn one(resource: Resource, state: AppState, value: String) -> Result<Response, ApiError> {
+pub async fn one(
+    resource: Resource,
+    state: AppState,
+    caller: Caller,
+    value: String,
+) -> Result<Response, ApiError> {
+    require(&caller, Action::ReadEvents)?;
     let known = if resource == Resource::EventTypes {
         EventType::parse(&value).is_some()
     } else {
@@ -142,6 +153,7 @@ pub async fn one(resource: Resource, state: AppState, value: String) -> Result<R
 pub async fn events(
     resource: Resource,
     state: AppState,
+    caller: Caller,
     headers: HeaderMap,
     path: String,
     value: String,
@@ -152,6 +164,7 @@ pub async fn events(
     }
     query_at(
         &state,
+        &caller,
         &headers,
         &path,
         raw.as_deref(),

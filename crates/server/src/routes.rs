@@ -12,10 +12,14 @@ use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Auth;
 use crate::headers::{check_versions, options_response, version_headers, Discovery};
 use crate::problem::{ApiError, ExceptionType};
 use crate::resources::{self, Resource};
-use crate::{capture, events, openapi, ops, queries, AppState};
+use crate::{
+    capture, convert, events, links, openapi, ops, passport, queries, resolve, stamps,
+    subscriptions, trace, trace_page, AppState,
+};
 
 /// `OPTIONS` answering with the discovery headers and `allow`.
 fn discover(allow: &'static str, kind: Discovery) -> MethodRouter<AppState> {
@@ -64,6 +68,28 @@ pub(crate) fn build(state: AppState) -> Router {
             "/queries/{queryName}/events",
             discover(GET, Discovery::Default).get(queries::events),
         )
+        .route(
+            "/convert",
+            discover("OPTIONS, POST", Discovery::Default).post(convert::post),
+        )
+        .route(
+            "/queries/{queryName}/subscriptions",
+            discover("OPTIONS, GET, POST", Discovery::Default)
+                .get(subscriptions::list)
+                .post(subscriptions::create),
+        )
+        .route(
+            "/queries/{queryName}/subscriptions/{subscriptionID}",
+            discover("OPTIONS, GET, DELETE", Discovery::Default)
+                .get(subscriptions::get_one)
+                .delete(subscriptions::delete),
+        )
+        .route("/registry/audit", get(crate::audit::list))
+        .route("/trace", discover(GET, Discovery::Default).get(trace::json))
+        .route("/trace/view", get(trace_page::page))
+        .route("/trace/fsma.csv", get(trace::fsma_csv))
+        .route("/trace/fsma.xlsx", get(trace::fsma_xlsx))
+        .route("/trace/epcis", get(trace::epcis_document))
         .route("/openapi.json", get(openapi::serve))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -71,15 +97,71 @@ pub(crate) fn build(state: AppState) -> Router {
     for resource in Resource::ALL {
         router = resource_routes(router, resource);
     }
+    router = router
+        .merge(crate::registry_api::routes())
+        .merge(crate::places_api::routes())
+        .merge(crate::session::routes())
+        .merge(crate::web::routes());
+    router = resolver_routes(router, state.config.legacy_digital_links);
     router
-        .fallback(not_found)
+        .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn(version_headers))
         .layer(from_fn(check_versions))
+        .layer(from_fn_with_state(state.clone(), crate::audit::record))
         .layer(from_fn_with_state(state.clone(), ops::track))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(state)
+}
+
+/// The resolver on every Digital Link primary key path (and the 1.0 short names when
+/// enabled), its description document, and link management.
+fn resolver_routes(mut router: Router<AppState>, legacy: bool) -> Router<AppState> {
+    let resolver = || {
+        get(resolve::resolve)
+            .options(resolve::preflight)
+            .fallback(resolve::method_not_allowed)
+    };
+    let keys = gs1::ai::all_ais().iter().filter(|s| s.is_primary_key());
+    for spec in keys {
+        router = router.route(&format!("/{}/{{*rest}}", spec.code), resolver());
+        if legacy {
+            let short = [
+                "sscc", "gtin", "gdti", "gcn", "ginc", "gsin", "gln", "payTo", "partyGln", "grai",
+                "giai", "itip", "cpid", "gmn", "gsrnp", "gsrn",
+            ];
+            for name in short {
+                if gs1::dl::legacy_code(name) == Some(spec.code) {
+                    router = router.route(&format!("/{name}/{{*rest}}"), resolver());
+                }
+            }
+        }
+    }
+    router
+        .route("/.well-known/gs1resolver", get(resolve::well_known))
+        .route("/scans", get(links::scan_stats))
+        .route(
+            "/passport/{*rest}",
+            get(passport::page).post(passport::report),
+        )
+        .route("/labels/qr/{*rest}", get(stamps::qr))
+        .route("/labels/datamatrix/{*rest}", get(stamps::datamatrix))
+        .route("/labels/sheet/{*rest}", get(stamps::sheet))
+        .route("/labels/serials", axum::routing::post(stamps::serials))
+        .route(
+            "/links",
+            discover("OPTIONS, GET, POST", Discovery::Default)
+                .get(links::list)
+                .post(links::create),
+        )
+        .route(
+            "/links/{id}",
+            discover("OPTIONS, GET, PUT, DELETE", Discovery::Default)
+                .get(links::get_one)
+                .put(links::replace)
+                .delete(links::delete),
+        )
 }
 
 /// The three routes of a top-level resource, each with its `OPTIONS`.
@@ -89,16 +171,19 @@ fn resource_routes(router: Router<AppState>, resource: Resource) -> Router<AppSt
         .route(
             base,
             discover(GET, Discovery::Default).get(
-                move |State(s): State<AppState>, h: HeaderMap, RawQuery(q): RawQuery| {
-                    resources::list(resource, s, h, q)
+                move |State(s): State<AppState>,
+                      Auth(c): Auth,
+                      h: HeaderMap,
+                      RawQuery(q): RawQuery| {
+                    resources::list(resource, s, c, h, q)
                 },
             ),
         )
         .route(
             &format!("{base}/{{value}}"),
             discover(GET, Discovery::Default).get(
-                move |State(s): State<AppState>, Path(v): Path<String>| {
-                    resources::one(resource, s, v)
+                move |State(s): State<AppState>, Auth(c): Auth, Path(v): Path<String>| {
+                    resources::one(resource, s, c, v)
                 },
             ),
         )
@@ -106,11 +191,12 @@ fn resource_routes(router: Router<AppState>, resource: Resource) -> Router<AppSt
             &format!("{base}/{{value}}/events"),
             discover(GET, Discovery::Default).get(
                 move |State(s): State<AppState>,
+                      Auth(c): Auth,
                       h: HeaderMap,
                       OriginalUri(uri): OriginalUri,
                       Path(v): Path<String>,
                       RawQuery(q): RawQuery| {
-                    resources::events(resource, s, h, uri.path().to_string(), v, q)
+                    resources::events(resource, s, c, h, uri.path().to_string(), v, q)
                 },
             ),
         )
@@ -123,6 +209,25 @@ async fn root() -> Json<serde_json::Value> {
         "type": "Collection",
         "member": ["queries", "capture", "events", "eventTypes", "epcs", "readPoints", "bizLocations", "dispositions", "bizSteps"]
     }))
+}
+
+/// Unrouted paths: a compressed Digital Link is resolved, anything else is a 404.
+async fn fallback(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    if resolve::is_compressed_link(&state, &uri) {
+        return match method {
+            Method::GET | Method::HEAD => {
+                resolve::resolve(State(state), headers, OriginalUri(uri)).await
+            }
+            Method::OPTIONS => resolve::preflight().await,
+            other => resolve::method_not_allowed(other).await,
+        };
+    }
+    not_found(OriginalUri(uri)).await
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> Response {

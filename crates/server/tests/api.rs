@@ -755,6 +755,7 @@ async fn unfinished_jobs_resume_at_start() {
             doc.as_bytes(),
         )
         .unwrap();
+        store::AccountStore::set_capture_job_owner(&store, &job.id, TEST_ORG).unwrap();
         job.id
     };
     let s = TestServer::in_dir(dir, ServerConfig::default()).await;

@@ -5,9 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use registry::accounts::{AccountRole, Binding};
+use registry::{NewOrganisation, Organisation, Scope, Verification};
 use serde_json::{json, Value};
 use server::{AppState, ServerConfig};
 use store::sqlite::SqliteStore;
+use store::RegistryStore;
 
 pub const A1: &str = "https://id.gs1.org/01/09521234543213/21/A1";
 pub const A2: &str = "https://id.gs1.org/01/09521234543213/21/A2";
@@ -19,11 +22,105 @@ pub const L2: &str = "https://id.gs1.org/414/8931234000028";
 pub const DB_FILE: &str = "traceport.db";
 pub const CONTEXT: &str = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
 
+/// Registry id of the organisation the default client belongs to.
+pub const TEST_ORG: &str = "test-org";
+
 pub struct TestServer {
     pub base: String,
+    /// Authenticated as an administrator of [`TEST_ORG`], which owns the test prefixes.
     pub client: reqwest::Client,
+    /// No credentials.
+    pub anon: reqwest::Client,
+    pub store: Arc<SqliteStore>,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A verified organisation (registered straight in the store).
+pub fn test_org(id: &str, tax_code: &str, prefixes: &[&str], province: &str) -> Organisation {
+    Organisation {
+        details: NewOrganisation {
+            id: id.into(),
+            name_vi: format!("Tổ chức {id}"),
+            name_en: format!("Organisation {id}"),
+            tax_code: tax_code.into(),
+            company_prefixes: prefixes.iter().map(|p| p.to_string()).collect(),
+            glns: vec![],
+            address: String::new(),
+            province_code: province.into(),
+            country: "VN".into(),
+            roles: vec![],
+        },
+        verification: Verification::Verified {
+            by: "test".into(),
+            at_ms: 0,
+        },
+        suspension: None,
+        created_ms: 0,
+    }
+}
+
+/// Registers `org`, ignoring an earlier registration of it.
+pub fn register(store: &SqliteStore, org: &Organisation) {
+    match store.create_organisation(org) {
+        Ok(()) | Err(store::StoreError::Conflict(_)) => {}
+        Err(e) => panic!("cannot register {}: {e}", org.id()),
+    }
+}
+
+/// Issues an API token with every scope.
+pub fn token(
+    store: &SqliteStore,
+    role: AccountRole,
+    org: Option<&str>,
+    province: Option<&str>,
+) -> String {
+    token_with(store, role, org, province, Scope::ALL.to_vec())
+}
+
+/// Issues an API token with the given scopes.
+pub fn token_with(
+    store: &SqliteStore,
+    role: AccountRole,
+    org: Option<&str>,
+    province: Option<&str>,
+    scopes: Vec<Scope>,
+) -> String {
+    let binding = Binding {
+        role,
+        org: org.map(str::to_owned),
+        province: province.map(str::to_owned),
+    };
+    server::auth::issue_token(store, "test", binding, scopes, "test", None)
+        .unwrap()
+        .secret
+}
+
+/// Registers [`TEST_ORG`] (owner of the test prefixes) and issues a token for an administrator of it.
+pub fn test_org_admin_token(store: &SqliteStore) -> String {
+    register(
+        store,
+        &test_org(
+            TEST_ORG,
+            "0100000001",
+            &["9521234", "8931234", "061414", "8934567"],
+            "01",
+        ),
+    );
+    token(store, AccountRole::Admin, Some(TEST_ORG), None)
+}
+
+/// A client sending `token` as a bearer token.
+pub fn client_with(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 impl TestServer {
@@ -37,8 +134,9 @@ impl TestServer {
 
     /// A server over the store in `dir` (which may already hold data).
     pub async fn in_dir(dir: tempfile::TempDir, config: ServerConfig) -> TestServer {
-        let store = SqliteStore::open(&dir.path().join(DB_FILE)).unwrap();
-        let state = AppState::new(Arc::new(store), config);
+        let store = Arc::new(SqliteStore::open(&dir.path().join(DB_FILE)).unwrap());
+        let secret = test_org_admin_token(&store);
+        let state = AppState::new(store.clone(), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -47,10 +145,17 @@ impl TestServer {
         }));
         TestServer {
             base: format!("http://{addr}"),
-            client: reqwest::Client::new(),
+            client: client_with(&secret),
+            anon: reqwest::Client::new(),
+            store,
             _dir: dir,
             _shutdown: tx,
         }
+    }
+
+    /// The data directory of the server's store.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -284,4 +389,26 @@ pub async fn assert_problem(r: reqwest::Response, status: u16, ty: &str) -> Valu
         "{body}"
     );
     body
+}
+
+/// Share of pixels that are not near-white, and the number of distinct grey levels.
+pub fn ink(png_path: &std::path::Path) -> (f64, usize) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(png_path).unwrap(),
+    ));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let pixels = (info.width * info.height) as usize;
+    let mut dark = 0usize;
+    let mut levels = std::collections::HashSet::new();
+    for p in buf[..pixels * channels].chunks(channels) {
+        let grey = (u32::from(p[0]) + u32::from(p[1 % channels]) + u32::from(p[2 % channels])) / 3;
+        levels.insert(grey / 8);
+        if grey < 200 {
+            dark += 1;
+        }
+    }
+    (dark as f64 / pixels as f64, levels.len())
 }

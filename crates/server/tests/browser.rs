@@ -1,0 +1,185 @@
+//! The web pages in a real browser: headless Chromium, driven by `tests/browser/flows.mjs`
+//! (playwright-core), clicks through /ui against the real server. An organisation's
+//! administrator signs in, adds a product and edits it from its row; an official revokes a planting-area
+//! code and then sees the event naming it flagged. Each flow checks the page text after every
+//! step; here we check its screenshot is not blank and that the store holds what the pages said.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use common::*;
+use registry::accounts::{AccountRole, Binding};
+use registry::codes::{CodeKind, CodeStatus, ExportCode};
+use store::RegistryStore;
+
+/// The directory of the browser script, with playwright-core installed in it (once).
+fn browser_dir() -> PathBuf {
+    // The tests run in parallel: one installs while the others wait.
+    static INSTALL: Mutex<()> = Mutex::new(());
+    let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    if !dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        // No lock file with download addresses is kept: npm resolves the pinned version.
+        let out = Command::new("npm")
+            .args(["install", "--no-package-lock", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .output()
+            .expect("npm is needed to install playwright-core (Node 20 + npm)");
+        assert!(
+            out.status.success(),
+            "npm install in {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    dir
+}
+
+/// Runs one flow of `flows.mjs` against `base`; panics with the script's output if it fails.
+async fn run_flow(base: &str, flow: &str, shots: &Path, args: serde_json::Value) {
+    let dir = browser_dir();
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("flows.mjs"))
+        .args([base, flow])
+        .arg(shots)
+        .arg(args.to_string())
+        .current_dir(&dir);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .expect("node is needed to drive Chromium (Node 20)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains(&format!("flow {flow}: passed")),
+        "browser flow {flow} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+}
+
+fn assert_not_blank(png: &Path) {
+    let (share, levels) = ink(png);
+    assert!(
+        share > 0.005 && levels > 4,
+        "{}: screenshot looks blank ({share:.4} ink, {levels} levels)",
+        png.display()
+    );
+}
+
+fn gtin(body: &str) -> String {
+    format!("{body}{}", gs1::check_digit(body).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organisation_adds_and_edits_a_product_in_chromium() {
+    let s = TestServer::start().await; // TEST_ORG holds prefix 8931234
+    let password = "mật-khẩu-quản-trị-01";
+    server::auth::create_user(
+        s.store.as_ref(),
+        "quan-tri-test",
+        password,
+        Binding {
+            role: AccountRole::Admin,
+            org: Some(TEST_ORG.into()),
+            province: None,
+        },
+    )
+    .unwrap();
+    let ours = gtin("893123400077");
+    let foreign = gtin("893999900001");
+    let shots = tempfile::tempdir().unwrap();
+    run_flow(
+        &s.base,
+        "products",
+        shots.path(),
+        serde_json::json!({"user": "quan-tri-test", "password": password,
+                           "gtin": ours, "foreignGtin": foreign}),
+    )
+    .await;
+    assert_not_blank(&shots.path().join("products.png"));
+
+    // What the pages showed is what the registry holds.
+    let r = s.get(&format!("/registry/products/{ours}")).await;
+    assert_eq!(r.status(), 200);
+    let product: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(product["nameEn"], "Dried longan, grade 1", "{product}");
+    assert_eq!(product["netContent"], "1 kg", "{product}");
+    assert_eq!(product["group"], "confectionery", "{product}");
+    // Fields the edit left alone keep their values.
+    assert_eq!(product["shelfLifeDays"], 365, "{product}");
+    assert_eq!(
+        product["standards"],
+        serde_json::json!(["TCVN 1", "TCVN 2"]),
+        "{product}"
+    );
+    assert_eq!(product["owner"], TEST_ORG, "{product}");
+    let r = s.get(&format!("/registry/products/{foreign}")).await;
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_official_revokes_a_code_and_sees_the_flagged_event_in_chromium() {
+    let s = TestServer::start().await; // TEST_ORG is in province 01
+    let password = "mật-khẩu-cán-bộ-01";
+    server::auth::create_user(
+        s.store.as_ref(),
+        "can-bo-hn",
+        password,
+        Binding {
+            role: AccountRole::ProvincialOfficial,
+            org: None,
+            province: Some("01".into()),
+        },
+    )
+    .unwrap();
+    let code = "VN-HNLO-0007";
+    s.store
+        .create_code(&ExportCode {
+            code: code.into(),
+            kind: CodeKind::PlantingArea,
+            owner: TEST_ORG.into(),
+            crop: "longan".into(),
+            area_ha: Some(12.5),
+            households: Some(30),
+            plots: vec![],
+            target_market: "CN".into(),
+            province_code: "01".into(),
+            status: CodeStatus::Issued,
+            history: vec![],
+        })
+        .unwrap();
+    let event_id = "urn:uuid:0ff1c1a1-0000-4000-8000-000000000007";
+    let event = serde_json::json!({
+        "@context": [CONTEXT, {"tp": "https://ns.traceport.org/epcis/"}],
+        "type": "ObjectEvent", "eventID": event_id,
+        "eventTime": "2025-08-01T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+        "action": "ADD", "bizStep": "commissioning", "epcList": [A1],
+        "ilmd": {"tp:plantingAreaCode": code},
+    });
+    let r = s.post_json("/events", &event).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+    let shots = tempfile::tempdir().unwrap();
+    run_flow(
+        &s.base,
+        "revoke",
+        shots.path(),
+        serde_json::json!({"user": "can-bo-hn", "password": password,
+                           "code": code, "eventId": event_id}),
+    )
+    .await;
+    assert_not_blank(&shots.path().join("flags.png"));
+
+    // The revocation the page showed is recorded, with who, why and by which authority.
+    let stored = s.store.code(code).unwrap().expect("the code");
+    assert_eq!(stored.status, CodeStatus::Revoked);
+    let last = stored.history.last().expect("a history entry");
+    assert_eq!(last.reason, "dư lượng thuốc BVTV vượt ngưỡng");
+    assert_eq!(last.authority, "Chi cục Trồng trọt và BVTV");
+    assert_eq!(last.by, "can-bo-hn");
+}
