@@ -30,7 +30,7 @@ pub use registries::RegistryStore;
 pub use links::{LinkStore, ProblemReport, Scan, ScanSummary};
 pub use sqlite::{plain_insert_baseline, SqliteOptions, SqliteStore};
 pub use subscriptions::{NewSubscription, Subscription, SubscriptionStore};
-pub use trace_store::TraceStore;
+pub use trace_store::{TraceEntry, TraceStore};
 
 use epcis::query::Query;
 use epcis::{EventType, Facet};
@@ -52,6 +52,8 @@ pub struct NewEvent {
     pub body: String,
     /// Index facets.
     pub facets: Vec<Facet>,
+    /// The event's trace-index entry; `None` when it names no identifier.
+    pub trace: Option<TraceEntry>,
 }
 
 impl NewEvent {
@@ -78,6 +80,7 @@ impl NewEvent {
             record_time_ms,
             body,
             facets: event.facets(),
+            trace: TraceEntry::from_json(event.json()),
         }
     }
 }

@@ -512,6 +512,7 @@ mod tests {
                 event_time_ms: i,
                 record_time_ms: i,
                 body: "{}".into(),
+                trace: None,
                 facets: vec![
                     Facet {
                         field: "epc".into(),

@@ -25,6 +25,7 @@ fn event(id: &str) -> NewEvent {
         event_time_ms: 1,
         record_time_ms: 1,
         body: "{}".into(),
+        trace: None,
         facets: vec![Facet {
             field: "epc".into(),
             value: FacetValue::Text(format!("urn:epc:id:sgtin:0614141.107346.{id}")),

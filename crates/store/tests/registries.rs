@@ -226,6 +226,7 @@ fn partners_marks_and_job_owners() {
             record_time_ms: i,
             body: "{}".into(),
             facets,
+            trace: None,
         }
     };
     s.append(

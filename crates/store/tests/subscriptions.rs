@@ -16,6 +16,7 @@ fn event(id: &str, epc: &str, record_time_ms: i64) -> NewEvent {
         event_time_ms: 0,
         record_time_ms,
         body: format!(r#"{{"eventID":"{id}"}}"#),
+        trace: None,
         facets: vec![Facet {
             field: "epc".into(),
             value: FacetValue::Text(epc.into()),

@@ -51,6 +51,7 @@ fn synthetic(i: usize) -> NewEvent {
         event_type: EventType::ObjectEvent,
         event_time_ms: 1_700_000_000_000 + i as i64,
         record_time_ms: 1_700_000_000_000 + i as i64,
+        trace: store::TraceEntry::from_body(&body),
         body,
         facets,
     }

@@ -532,4 +532,9 @@ pub struct BenchArgs {
     /// Concurrent keep-alive connections of the resolver load.
     #[arg(long, default_value_t = 64, value_name = "N")]
     pub resolver_connections: usize,
+
+    /// Load generator of the resolver benchmark: `wrk` in a second process (Debian package
+    /// wrk), reqwest inside this process, or `auto` (wrk when installed).
+    #[arg(long, value_enum, default_value_t = crate::bench::resolve::LoadGenerator::Auto)]
+    pub load_generator: crate::bench::resolve::LoadGenerator,
 }

@@ -8,7 +8,7 @@ use rusqlite::{params, Connection};
 
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
-use crate::StoreError;
+use crate::{StoreError, TraceEntry};
 
 const INSERT_RECORD: &str = "INSERT INTO trace_records (seq, record) VALUES (?1, ?2)";
 const INSERT_NODE: &str =
@@ -16,21 +16,17 @@ const INSERT_NODE: &str =
 /// Most identifiers per lookup statement (SQLite's default limit is 32,766 parameters).
 const CHUNK: usize = 500;
 
-/// Indexes one stored event; events that name no identifier are not traceable and skipped.
-pub(super) fn index_event(conn: &Connection, seq: i64, body: &str) -> Result<(), StoreError> {
-    let Some(record) = EventRecord::from_body(body) else {
-        return Ok(());
-    };
-    if record.links.is_empty() {
-        return Ok(());
-    }
-    let text = serde_json::to_string(&record)
-        .map_err(|e| StoreError::Database(format!("cannot serialise a trace record: {e}")))?;
+/// Writes the trace-index rows of one stored event.
+pub(super) fn index_event(
+    conn: &Connection,
+    seq: i64,
+    entry: &TraceEntry,
+) -> Result<(), StoreError> {
     conn.prepare_cached(INSERT_RECORD)?
-        .execute(params![seq, text])?;
+        .execute(params![seq, entry.record])?;
     let mut insert = conn.prepare_cached(INSERT_NODE)?;
-    for key in record.index_keys() {
-        insert.execute(params![key, seq])?;
+    for node in &entry.nodes {
+        insert.execute(params![node, seq])?;
     }
     Ok(())
 }
@@ -54,7 +50,9 @@ pub(super) fn catch_up(conn: &mut Connection) -> Result<u64, StoreError> {
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             let body: String = row.get(1)?;
-            index_event(&tx, seq, &body)?;
+            if let Some(entry) = TraceEntry::from_body(&body) {
+                index_event(&tx, seq, &entry)?;
+            }
             n += 1;
         }
     }

@@ -334,7 +334,9 @@ impl Writer {
                     FacetValue::Number(_) => {}
                 }
             }
-            super::trace_index::index_event(conn, seq, &event.body)?;
+            if let Some(entry) = &event.trace {
+                super::trace_index::index_event(conn, seq, entry)?;
+            }
         }
         Ok(results)
     }

@@ -34,6 +34,7 @@ fn event(id: &str, event_type: EventType, event_time_ms: i64, facets: Vec<Facet>
         event_time_ms,
         record_time_ms: 1_000_000 - event_time_ms,
         body: format!(r#"{{"eventID":"{id}","type":"{}"}}"#, event_type.as_str()),
+        trace: None,
         facets,
     }
 }

@@ -111,7 +111,7 @@ pub async fn run_xml_once(
     )
     .await
     {
-        Ok(jobs) => wait_for_jobs(&server.base, jobs).await,
+        Ok(jobs) => wait_for_jobs(&server.member_token, jobs).await,
         Err(e) => Err(e),
     };
     let elapsed = started.elapsed();
@@ -215,14 +215,22 @@ pub async fn wait_for_jobs(token: &str, jobs: Vec<String>) -> Result<(), CliErro
     let client = client_with(token)?;
     for job in jobs {
         loop {
-            let status: Value = client
+            let response = client
                 .get(&job)
                 .send()
                 .await
-                .map_err(|e| CliError::Bench(format!("GET {job}: {e}")))?
+                .map_err(|e| CliError::Bench(format!("GET {job}: {e}")))?;
+            let http_status = response.status();
+            let status: Value = response
                 .json()
                 .await
                 .map_err(|e| CliError::Bench(format!("GET {job}: {e}")))?;
+            // A refused poll (401, 404) must not pass for a job still pending.
+            if !http_status.is_success() {
+                return Err(CliError::Bench(format!(
+                    "GET {job} answered {http_status}: {status}"
+                )));
+            }
             match job_state(&status) {
                 JobState::Running => tokio::time::sleep(Duration::from_millis(2)).await,
                 JobState::Succeeded => break,

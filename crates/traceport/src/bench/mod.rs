@@ -137,6 +137,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
                 resolve::paths(&loaded.targets),
                 args.resolver_connections,
                 args.resolver_seconds,
+                args.load_generator,
             ))?;
         }
         if let Some(l) = &report.latency {

@@ -219,7 +219,8 @@ impl Report {
         if !self.resolver.is_empty() {
             let _ = writeln!(
                 s,
-                "\nresolver load over HTTP (load generator on the same machine)"
+                "\nresolver load over HTTP (load generator {} on the same machine)",
+                self.resolver[0].generator
             );
             let _ = writeln!(
                 s,
@@ -233,9 +234,9 @@ impl Report {
                     r.kind,
                     r.connections,
                     r.rps(),
-                    r.ms(50.0),
-                    r.ms(99.0),
-                    r.ms(100.0),
+                    r.p50_ms,
+                    r.p99_ms,
+                    r.max_ms,
                     r.errors
                 );
             }
@@ -333,7 +334,8 @@ impl Report {
             let _ = writeln!(
                 s,
                 "\n### Resolver over HTTP\n\nThe same store; keep-alive connections request existing identifiers \
-                 round robin for a fixed time. The load generator runs on the same machine and shares its CPUs.\n"
+                 round robin for a fixed time. The load generator ({}) runs on the same machine and shares its CPUs.\n",
+                self.resolver[0].generator
             );
             let _ = writeln!(s, "| request | connections | requests/s | p50 ms | p99 ms | errors | target |\n|---|---:|---:|---:|---:|---:|---|");
             for (i, r) in self.resolver.iter().enumerate() {
@@ -348,8 +350,8 @@ impl Report {
                     r.kind,
                     r.connections,
                     r.rps(),
-                    r.ms(50.0),
-                    r.ms(99.0),
+                    r.p50_ms,
+                    r.p99_ms,
                     r.errors
                 );
             }

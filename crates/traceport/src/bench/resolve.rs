@@ -1,7 +1,13 @@
 //! Resolver load: many keep-alive connections hammer the redirect path (`GET /01/…`) and
 //! the passport page (`GET /passport/01/…`) for identifiers that exist, for a fixed time.
-//! The load generator runs on the same machine as the server and takes CPU from it.
+//!
+//! The load comes from `wrk` in a second process on loopback when it is installed (a C load
+//! generator that costs the server little CPU), else from reqwest clients inside this
+//! process. Either way the generator shares the machine's CPUs with the server, so the
+//! figures are a floor.
 
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,8 +37,14 @@ pub struct ResolverRun {
     pub errors: usize,
     /// Wall time of the phase.
     pub elapsed: Duration,
-    /// Latencies of the good requests, microseconds, sorted.
-    pub sorted_us: Vec<u64>,
+    /// Median latency, milliseconds.
+    pub p50_ms: f64,
+    /// 99th percentile latency, milliseconds.
+    pub p99_ms: f64,
+    /// Slowest request, milliseconds.
+    pub max_ms: f64,
+    /// The load generator (`wrk` or `reqwest`).
+    pub generator: &'static str,
 }
 
 impl ResolverRun {
@@ -40,10 +52,30 @@ impl ResolverRun {
     pub fn rps(&self) -> f64 {
         self.ok as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
+}
 
-    /// Latency percentile in milliseconds.
-    pub fn ms(&self, p: f64) -> f64 {
-        percentile(&self.sorted_us, p).map_or(f64::NAN, |us| us as f64 / 1000.0)
+/// Where the load comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LoadGenerator {
+    /// `wrk` when it is on the PATH, else `builtin`.
+    Auto,
+    /// `wrk` in a second process (fails when it is not installed).
+    Wrk,
+    /// reqwest clients on this process's runtime.
+    Builtin,
+}
+
+impl LoadGenerator {
+    fn use_wrk(self) -> Result<bool, CliError> {
+        let found = Command::new("wrk").arg("--version").output().is_ok();
+        match self {
+            LoadGenerator::Auto => Ok(found),
+            LoadGenerator::Builtin => Ok(false),
+            LoadGenerator::Wrk if found => Ok(true),
+            LoadGenerator::Wrk => Err(CliError::Bench(
+                "wrk is not installed (Debian package wrk)".into(),
+            )),
+        }
     }
 }
 
@@ -62,7 +94,9 @@ pub async fn measure(
     paths: Vec<String>,
     connections: usize,
     seconds: u64,
+    generator: LoadGenerator,
 ) -> Result<Vec<ResolverRun>, CliError> {
+    let wrk = generator.use_wrk()?;
     if paths.is_empty() {
         return Err(CliError::Bench(
             "no Digital Link targets for the resolver".into(),
@@ -79,6 +113,7 @@ pub async fn measure(
         paths.clone(),
         connections,
         duration,
+        wrk,
     )
     .await;
     let page = phase(
@@ -89,12 +124,14 @@ pub async fn measure(
         paths,
         connections,
         duration,
+        wrk,
     )
     .await;
     server.stop().await?;
     Ok(vec![redirect?, page?])
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn phase(
     base: &str,
     kind: &'static str,
@@ -103,11 +140,28 @@ async fn phase(
     paths: Arc<Vec<String>>,
     connections: usize,
     duration: Duration,
+    wrk: bool,
 ) -> Result<ResolverRun, CliError> {
-    // Warm the caches the way a real resolver is warm: every identifier once.
+    // Warm the caches the way a real resolver is warm: every identifier once; and check
+    // that each answers as expected (wrk below only counts 4xx/5xx as errors).
     let warm = client()?;
     for p in paths.iter() {
-        let _ = warm.get(format!("{base}{prefix}{p}")).send().await;
+        let url = format!("{base}{prefix}{p}");
+        let got = warm.get(&url).send().await.map(|r| r.status().as_u16());
+        if got.as_ref().ok() != Some(&status) {
+            return Err(CliError::Bench(format!(
+                "{url} answered {got:?} during warm-up, expected {status}"
+            )));
+        }
+    }
+    if wrk {
+        let base = base.to_owned();
+        let paths = paths.clone();
+        return tokio::task::spawn_blocking(move || {
+            wrk_phase(&base, kind, prefix, &paths, connections, duration)
+        })
+        .await
+        .map_err(|e| CliError::Bench(format!("wrk task failed: {e}")))?;
     }
     let started = Instant::now();
     let deadline = started + duration;
@@ -146,13 +200,100 @@ async fn phase(
     }
     let elapsed = started.elapsed();
     sorted_us.sort_unstable();
+    let ms = |p: f64| percentile(&sorted_us, p).map_or(f64::NAN, |us| us as f64 / 1000.0);
     Ok(ResolverRun {
         kind,
         connections,
         ok: sorted_us.len(),
         errors,
         elapsed,
-        sorted_us,
+        p50_ms: ms(50.0),
+        p99_ms: ms(99.0),
+        max_ms: ms(100.0),
+        generator: "reqwest",
+    })
+}
+
+/// wrk's script: requests the listed paths round robin, and prints one machine-readable
+/// line at the end (latencies in microseconds).
+const WRK_SCRIPT: &str = r#"
+local paths = {}
+for line in io.lines(os.getenv("TRACEPORT_WRK_PATHS")) do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %.0f %.0f %.0f\n",
+    summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.status + e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"#;
+
+/// One phase with wrk in a second process: one thread (the machine has few cores and the
+/// server needs them), `connections` keep-alive connections.
+fn wrk_phase(
+    base: &str,
+    kind: &'static str,
+    prefix: &str,
+    paths: &[String],
+    connections: usize,
+    duration: Duration,
+) -> Result<ResolverRun, CliError> {
+    let dir = tempfile::tempdir().map_err(|e| CliError::Bench(format!("temp dir: {e}")))?;
+    let script = dir.path().join("load.lua");
+    let list = dir.path().join("paths.txt");
+    let write = |path: &Path, text: String| {
+        std::fs::write(path, text)
+            .map_err(|e| CliError::Bench(format!("cannot write {}: {e}", path.display())))
+    };
+    write(&script, WRK_SCRIPT.to_owned())?;
+    write(
+        &list,
+        paths.iter().map(|p| format!("{prefix}{p}\n")).collect(),
+    )?;
+    let output = Command::new("wrk")
+        .arg("-t1")
+        .arg(format!("-c{}", connections.max(1)))
+        .arg(format!("-d{}s", duration.as_secs().max(1)))
+        .arg("-s")
+        .arg(&script)
+        .arg(base)
+        .env("TRACEPORT_WRK_PATHS", &list)
+        .output()
+        .map_err(|e| CliError::Bench(format!("cannot run wrk: {e}")))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT "))
+        .ok_or_else(|| {
+            CliError::Bench(format!(
+                "wrk printed no result: {}{}",
+                stdout,
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        })?;
+    let n: Vec<f64> = line
+        .split_whitespace()
+        .map(|x| x.parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|e| CliError::Bench(format!("unreadable wrk result {line:?}: {e}")))?;
+    let [requests, duration_us, errors, p50, p99, max] = n[..] else {
+        return Err(CliError::Bench(format!("unreadable wrk result {line:?}")));
+    };
+    Ok(ResolverRun {
+        kind,
+        connections,
+        ok: (requests - errors).max(0.0) as usize,
+        errors: errors as usize,
+        elapsed: Duration::from_micros(duration_us as u64),
+        p50_ms: p50 / 1000.0,
+        p99_ms: p99 / 1000.0,
+        max_ms: max / 1000.0,
+        generator: "wrk",
     })
 }
 
