@@ -18,7 +18,11 @@
 //! Object and transaction events attach to the identifiers they name (shipping, receiving,
 //! selling: the parties and places of the trace) without linking identifiers to each other.
 
-use std::collections::HashMap;
+use std::rc::Rc;
+
+// The walk hashes many short-lived identifier strings: a fast non-cryptographic hash (the
+// keys come from the store, and a trace is bounded by max_nodes) instead of SipHash.
+use rustc_hash::FxHashMap as HashMap;
 
 use epcis::model::Action;
 use epcis::EventType;
@@ -179,9 +183,11 @@ struct Walk {
     by_id: HashMap<String, usize>,
     /// Events touching each identifier, among the events known so far.
     by_key: HashMap<String, Vec<usize>>,
-    /// Events touching each loaded identifier, in time order.
-    loaded: HashMap<String, Vec<usize>>,
-    done: HashMap<(String, Mode), Vec<(i64, i64)>>,
+    /// Events touching each loaded identifier, in time order (shared: a visit reads the
+    /// list while it adds to the walk).
+    loaded: HashMap<String, Rc<[usize]>>,
+    /// The windows each identifier was already traced over, per mode.
+    done: HashMap<String, Vec<(Mode, i64, i64)>>,
     pending: Vec<Visit>,
     graph: GraphBuilder,
     max_nodes: usize,
@@ -192,10 +198,10 @@ impl Walk {
     fn new(request: &TraceRequest) -> Walk {
         Walk {
             events: Vec::new(),
-            by_id: HashMap::new(),
-            by_key: HashMap::new(),
-            loaded: HashMap::new(),
-            done: HashMap::new(),
+            by_id: HashMap::default(),
+            by_key: HashMap::default(),
+            loaded: HashMap::default(),
+            done: HashMap::default(),
             pending: Vec::new(),
             graph: GraphBuilder::new(&request.start),
             max_nodes: request.max_nodes.max(1),
@@ -213,9 +219,10 @@ impl Walk {
     }
 
     fn covered(&self, v: &Visit) -> bool {
-        self.done
-            .get(&(v.node.clone(), v.mode))
-            .is_some_and(|ws| ws.iter().any(|&(a, b)| a <= v.lo && v.hi <= b))
+        self.done.get(&v.node).is_some_and(|ws| {
+            ws.iter()
+                .any(|&(m, a, b)| m == v.mode && a <= v.lo && v.hi <= b)
+        })
     }
 
     fn load<S: EventSource>(
@@ -236,15 +243,19 @@ impl Walk {
             }
             let i = self.events.len();
             self.by_id.insert(record.event_id.clone(), i);
-            for key in record.index_keys() {
-                self.by_key.entry(key.to_owned()).or_default().push(i);
+            for link in &record.links {
+                let list = self.by_key.entry(link.node.clone()).or_default();
+                // An identifier named twice by one event is listed once.
+                if list.last() != Some(&i) {
+                    list.push(i);
+                }
             }
             self.events.push(record);
         }
         for node in nodes {
             let mut list = self.by_key.get(&node).cloned().unwrap_or_default();
             list.sort_by_key(|&i| (self.events[i].time_ms, i));
-            self.loaded.insert(node, list);
+            self.loaded.insert(node, list.into());
         }
         Ok(())
     }
@@ -254,7 +265,11 @@ impl Walk {
         if self.covered(v) {
             return Ok(());
         }
-        let list = self.loaded.get(&v.node).cloned().unwrap_or_default();
+        let list = self
+            .loaded
+            .get(&v.node)
+            .cloned()
+            .unwrap_or_else(|| Rc::from([]));
         let in_window = |i: &usize| {
             let t = self.events[*i].time_ms;
             v.lo <= t && t <= v.hi
@@ -269,12 +284,12 @@ impl Walk {
             return Err(missing);
         }
         self.done
-            .entry((v.node.clone(), v.mode))
+            .entry(v.node.clone())
             .or_default()
-            .push((v.lo, v.hi));
+            .push((v.mode, v.lo, v.hi));
         self.graph
             .mark(&v.node, v.mode.backward(), v.mode.carrier());
-        let inside: Vec<usize> = list.into_iter().filter(|i| in_window(i)).collect();
+        let inside: Vec<usize> = list.iter().copied().filter(|i| in_window(i)).collect();
         for i in inside {
             self.graph.include(i, &v.node);
             self.follow(v, i);
