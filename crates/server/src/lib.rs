@@ -19,6 +19,7 @@ pub mod places_api;
 pub mod problem;
 pub mod queries;
 pub mod registry_api;
+pub mod registry_passport;
 pub mod resolve;
 pub mod resources;
 mod routes;
@@ -132,6 +133,10 @@ impl AppState {
                 key
             }
         };
+        let passport = Arc::new(registry_passport::RegistryData::new(
+            store.clone(),
+            Arc::new(passport_data::NoRegistry),
+        ));
         AppState {
             store,
             config: Arc::new(config),
@@ -141,7 +146,7 @@ impl AppState {
             subscriptions: Arc::new(subscriptions::Hub::default()),
             links: Arc::default(),
             scans: Arc::default(),
-            passport: Arc::new(passport_data::NoRegistry),
+            passport,
         }
     }
 
@@ -151,9 +156,13 @@ impl AppState {
         self
     }
 
-    /// The same state with another source of product, party and recall data.
+    /// The same state with another source of product, party and recall data, asked for what
+    /// the store's registries do not hold.
     pub fn with_passport_data(mut self, data: Arc<dyn passport_data::PassportData>) -> AppState {
-        self.passport = data;
+        self.passport = Arc::new(registry_passport::RegistryData::new(
+            self.store.clone(),
+            data,
+        ));
         self
     }
 }

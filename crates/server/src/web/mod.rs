@@ -1,6 +1,7 @@
 //! Web pages (server-rendered HTML, no script) in Vietnamese (default) or English
 //! (`?lang=en`): sign-in, registration, organisations with the officials' verification and
-//! suspension form, an organisation's products and API tokens. Every form that changes
+//! suspension form, an organisation's products, places (locations and farm plots) and API
+//! tokens. Every form that changes
 //! something carries a token derived from the session (CSRF), and the session cookie is
 //! `SameSite=Strict`.
 
@@ -19,10 +20,14 @@ use crate::AppState;
 
 mod codes;
 mod flags;
+mod forms;
 mod login;
 mod organisations;
+mod places;
 mod products;
 mod tokens;
+
+use forms::{form, FormState};
 
 /// The page routes, under `/ui`.
 pub(crate) fn routes() -> Router<AppState> {
@@ -31,6 +36,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(login::routes())
         .merge(organisations::routes())
         .merge(products::routes())
+        .merge(places::routes())
         .merge(tokens::routes())
         .merge(codes::routes())
         .merge(flags::routes())
@@ -72,21 +78,8 @@ impl Lang {
     }
 }
 
-/// HTML-escapes text.
-pub(crate) fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// HTML-escapes text (the one escaper of the server's pages).
+pub(crate) use crate::html::escape as esc;
 
 /// The CSRF token of the request's session (empty without one).
 fn csrf_token(headers: &HeaderMap) -> String {
@@ -145,12 +138,13 @@ pub(crate) fn page(
         "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{title} · traceport</title>\
          <meta name=\"viewport\" content=\"width=device-width\">\
          <style>body{{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;text-align:left}}.error{{color:#a00}}.ok{{color:#070}}label{{display:block;margin:.4em 0}}</style></head>\
-         <body><nav><a href=\"/ui{q}\">traceport</a> · <a href=\"/ui/organisations{q}\">{orgs}</a> · <a href=\"/ui/products{q}\">{prods}</a> · <a href=\"/ui/tokens{q}\">{toks}</a> · <a href=\"/ui/codes{q}\">{codes}</a> · <a href=\"/ui/flags{q}\">{flags}</a> | {who} | {other}</nav>\
+         <body><nav><a href=\"/ui{q}\">traceport</a> · <a href=\"/ui/organisations{q}\">{orgs}</a> · <a href=\"/ui/products{q}\">{prods}</a> · <a href=\"/ui/places{q}\">{places}</a> · <a href=\"/ui/tokens{q}\">{toks}</a> · <a href=\"/ui/codes{q}\">{codes}</a> · <a href=\"/ui/flags{q}\">{flags}</a> | {who} | {other}</nav>\
          <h1>{title}</h1>{body}</body></html>",
         code = lang.t("vi", "en"),
         title = esc(title),
         orgs = lang.t("Tổ chức", "Organisations"),
         prods = lang.t("Sản phẩm", "Products"),
+        places = lang.t("Địa điểm", "Places"),
         toks = lang.t("Mã API", "API tokens"),
         codes = lang.t("Mã số vùng trồng", "Export codes"),
         flags = lang.t("Sự kiện bị gắn cờ", "Flagged events"),

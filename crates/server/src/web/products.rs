@@ -6,11 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use registry::policy::decide;
-use registry::{Action, Product, ProductGroup};
+use registry::{Action, Certificate, Product, ProductGroup};
 
 use super::{
-    check_csrf, error_page, esc, hidden_csrf, list_field, page, redirect, text_field, Fields, Lang,
-    Params,
+    check_csrf, error_page, esc, form, hidden_csrf, list_field, page, redirect, text_field, Fields,
+    FormState, Lang, Params,
 };
 use crate::auth::Auth;
 use crate::problem::ApiError;
@@ -128,40 +128,7 @@ async fn products(
         let editing = p
             .get("edit")
             .and_then(|g| items.iter().find(|pr| pr.gtin == *g));
-        let value = |f: fn(&Product) -> String| {
-            editing
-                .map(|pr| format!(" value=\"{}\"", esc(&f(pr))))
-                .unwrap_or_default()
-        };
-        body.push_str(&format!(
-            "<h2>{}</h2><form method=\"post\" action=\"/ui/products{q}\">{csrf}\
-             <label>GTIN <input name=\"gtin\" required{gtin}></label><label>{} <input name=\"nameVi\" required{name_vi}></label>\
-             <label>{} <input name=\"nameEn\"{name_en}></label><label>{} <input name=\"brand\"{brand}></label>\
-             <label>{} <select name=\"group\">{}</select></label><label>{} <input name=\"category\"{category}></label>\
-             <label>{} <input name=\"netContent\"{net}></label><label>{} <input name=\"shelfLifeDays\" type=\"number\" min=\"0\"{shelf}></label>\
-             <label>{} <input name=\"standards\"{standards}></label><button>{}</button></form>",
-            lang.t("Thêm hoặc sửa sản phẩm", "Add or change a product"),
-            lang.t("Tên tiếng Việt", "Name in Vietnamese"),
-            lang.t("Tên tiếng Anh", "Name in English"),
-            lang.t("Nhãn hiệu", "Brand"),
-            lang.t("Nhóm sản phẩm", "Product group"),
-            group_options(lang, editing.map_or(ProductGroup::Other, |pr| pr.group)),
-            lang.t("Loại", "Category"),
-            lang.t("Khối lượng tịnh", "Net content"),
-            lang.t("Hạn sử dụng (ngày)", "Shelf life (days)"),
-            lang.t("Tiêu chuẩn áp dụng (cách nhau bởi dấu phẩy)", "Standards applied (comma-separated)"),
-            lang.t("Lưu", "Save"),
-            q = lang.q(),
-            csrf = hidden_csrf(&headers),
-            gtin = value(|pr| pr.gtin.clone()),
-            name_vi = value(|pr| pr.name_vi.clone()),
-            name_en = value(|pr| pr.name_en.clone()),
-            brand = value(|pr| pr.brand.clone()),
-            category = value(|pr| pr.category.clone()),
-            net = value(|pr| pr.net_content.clone()),
-            shelf = value(|pr| pr.shelf_life_days.map(|d| d.to_string()).unwrap_or_default()),
-            standards = value(|pr| pr.standards.join(", ")),
-        ));
+        body.push_str(&product_form(lang, &headers, editing));
     }
     page(
         lang,
@@ -171,6 +138,108 @@ async fn products(
         &body,
     )
     .into_response()
+}
+
+/// The product form, filled with `editing` when given.
+fn product_form(lang: Lang, headers: &HeaderMap, editing: Option<&Product>) -> String {
+    let values = editing.map_or_else(Default::default, |pr| {
+        [
+            ("gtin", pr.gtin.clone()),
+            ("nameVi", pr.name_vi.clone()),
+            ("nameEn", pr.name_en.clone()),
+            ("brand", pr.brand.clone()),
+            ("category", pr.category.clone()),
+            ("netContent", pr.net_content.clone()),
+            (
+                "shelfLifeDays",
+                pr.shelf_life_days
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("standards", pr.standards.join(", ")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    });
+    let f = FormState::with_values(values);
+    let certificates = editing.map_or_else(String::new, |pr| certificates_text(&pr.certificates));
+    let fields = format!(
+        "{}{}{}{}<label>{} <select name=\"group\">{}</select></label>{}{}{}{}\
+         <label>{} <textarea name=\"certificates\" rows=\"3\" cols=\"60\" placeholder=\"VietGAP; VG-33-001; Chi cục TT&amp;BVTV; 2026-12-31\">{}</textarea></label>",
+        f.input("gtin", "GTIN", " required"),
+        f.input("nameVi", lang.t("Tên tiếng Việt", "Name in Vietnamese"), " required"),
+        f.input("nameEn", lang.t("Tên tiếng Anh", "Name in English"), ""),
+        f.input("brand", lang.t("Nhãn hiệu", "Brand"), ""),
+        lang.t("Nhóm sản phẩm", "Product group"),
+        group_options(lang, editing.map_or(ProductGroup::Other, |pr| pr.group)),
+        f.input("category", lang.t("Loại", "Category"), ""),
+        f.input("netContent", lang.t("Khối lượng tịnh", "Net content"), ""),
+        f.input(
+            "shelfLifeDays",
+            lang.t("Hạn sử dụng (ngày)", "Shelf life (days)"),
+            " type=\"number\" min=\"0\""
+        ),
+        f.input(
+            "standards",
+            lang.t(
+                "Tiêu chuẩn áp dụng (cách nhau bởi dấu phẩy)",
+                "Standards applied (comma-separated)"
+            ),
+            ""
+        ),
+        lang.t(
+            "Chứng nhận, mỗi dòng một: chương trình; số; nơi cấp; hiệu lực đến (YYYY-MM-DD)",
+            "Certificates, one a line: scheme; number; issuer; valid until (YYYY-MM-DD)"
+        ),
+        esc(&certificates),
+    );
+    format!(
+        "<h2>{}</h2>{}",
+        lang.t("Thêm hoặc sửa sản phẩm", "Add or change a product"),
+        form(
+            headers,
+            &format!("/ui/products{}", lang.q()),
+            "product-form",
+            "",
+            &fields,
+            lang.t("Lưu", "Save"),
+        )
+    )
+}
+
+/// Certificates as the form shows them: one a line, `scheme; number; issuer; valid until`.
+fn certificates_text(list: &[Certificate]) -> String {
+    list.iter()
+        .map(|c| {
+            let mut parts = vec![c.scheme.as_str(), c.number.as_str(), c.issuer.as_str()];
+            parts.push(c.valid_until.as_deref().unwrap_or_default());
+            while parts.last() == Some(&"") {
+                parts.pop();
+            }
+            parts.join("; ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The certificates typed in the form (blank lines skipped).
+fn parse_certificates(text: &str) -> Vec<Certificate> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            let mut parts = line.split(';').map(str::trim);
+            let mut next = || parts.next().unwrap_or_default().to_owned();
+            let (scheme, number, issuer, until) = (next(), next(), next(), next());
+            Certificate {
+                scheme,
+                number,
+                issuer,
+                valid_until: (!until.is_empty()).then_some(until),
+            }
+        })
+        .collect()
 }
 
 async fn save_product(
@@ -218,10 +287,10 @@ async fn save_product(
         net_content: text_field(&f, "netContent"),
         shelf_life_days,
         standards: list_field(&f, "standards"),
-        certificates: Vec::new(),
+        certificates: parse_certificates(f.get("certificates").map_or("", String::as_str)),
     };
-    // The form shows only some fields; the others (descriptions, images, certificates) keep what
-    // is stored, so saving the form never erases what was set through the API.
+    // The form shows only some fields; the others (descriptions, images) keep what is stored,
+    // so saving the form never erases what was set through the API.
     let mut product = product;
     if let Ok(key) = gs1::keys::normalize_gtin(&gtin) {
         match blocking(&state, move |s| s.product(&key)).await {
@@ -235,7 +304,9 @@ async fn save_product(
                 if !f.contains_key("images") {
                     product.images = stored.images;
                 }
-                product.certificates = stored.certificates;
+                if !f.contains_key("certificates") {
+                    product.certificates = stored.certificates;
+                }
             }
             Ok(None) => {}
             Err(e) => return error_page(lang, &caller, &headers, e),
@@ -262,5 +333,25 @@ async fn delete_product(
     match registry_api::remove_product(&state, &caller, &gtin).await {
         Ok(()) => redirect(&format!("/ui/products{}", lang.q())),
         Err(e) => error_page(lang, &caller, &headers, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificates_read_back_as_written() {
+        let text = "VietGAP; VG-33-001; Chi cục; 2026-12-31\n\n  Organic EU ;; ;\nHACCP; H-1";
+        let list = parse_certificates(text);
+        assert_eq!(list.len(), 3);
+        assert_eq!(list[0].valid_until.as_deref(), Some("2026-12-31"));
+        assert_eq!(list[1].scheme, "Organic EU");
+        assert_eq!(list[1].valid_until, None);
+        assert_eq!(list[2].number, "H-1");
+        assert_eq!(
+            certificates_text(&list),
+            "VietGAP; VG-33-001; Chi cục; 2026-12-31\nOrganic EU\nHACCP; H-1"
+        );
     }
 }

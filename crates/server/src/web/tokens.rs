@@ -9,7 +9,8 @@ use registry::accounts::{AccountRole, Binding};
 use registry::{Action, Scope};
 
 use super::{
-    check_csrf, error_page, esc, hidden_csrf, page, redirect, text_field, Fields, Lang, Params,
+    check_csrf, error_page, esc, form, hidden_csrf, page, redirect, text_field, Fields, FormState,
+    Lang, Params,
 };
 use crate::auth::{self, Auth};
 use crate::problem::ApiError;
@@ -65,14 +66,27 @@ async fn tokens(
             )
         })
         .collect();
+    let fields = format!(
+        "{}<label><input type=\"checkbox\" name=\"scope_read\" checked> read</label>\
+         <label><input type=\"checkbox\" name=\"scope_capture\" checked> capture</label>\
+         <label><input type=\"checkbox\" name=\"scope_registry\"> registry</label>",
+        FormState::default().input("name", lang.t("Tên", "Name"), " required"),
+    );
     let body = format!(
-        "<table><tr><th>Id</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>{rows}</table>\
-         <h2>{}</h2><form method=\"post\" action=\"/ui/tokens{q}\">{csrf}<label>{} <input name=\"name\" required></label>\
-         <label><input type=\"checkbox\" name=\"scope_read\" checked> read</label><label><input type=\"checkbox\" name=\"scope_capture\" checked> capture</label>\
-         <label><input type=\"checkbox\" name=\"scope_registry\"> registry</label><button>{}</button></form>",
-        lang.t("Tên", "Name"), lang.t("Vai trò", "Role"), lang.t("Phạm vi", "Scopes"), lang.t("Lần dùng cuối", "Last use"),
-        lang.t("Tạo mã API", "Create an API token"), lang.t("Tên", "Name"), lang.t("Tạo", "Create"),
-        q = lang.q(), csrf = hidden_csrf(&headers),
+        "<table><tr><th>Id</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th></th></tr>{rows}</table><h2>{}</h2>{}",
+        lang.t("Tên", "Name"),
+        lang.t("Vai trò", "Role"),
+        lang.t("Phạm vi", "Scopes"),
+        lang.t("Lần dùng cuối", "Last use"),
+        lang.t("Tạo mã API", "Create an API token"),
+        form(
+            &headers,
+            &format!("/ui/tokens{}", lang.q()),
+            "token-form",
+            "",
+            &fields,
+            lang.t("Tạo", "Create")
+        ),
     );
     page(
         lang,
