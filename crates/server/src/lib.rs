@@ -10,6 +10,7 @@ pub mod events;
 pub mod headers;
 pub mod html;
 pub mod links;
+pub mod login_limit;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
@@ -62,6 +63,10 @@ pub struct ServerConfig {
     pub link_admin_token: Option<String>,
     /// Accept Digital Link 1.0 short names (`/gtin/…/lot/…`) on resolver paths.
     pub legacy_digital_links: bool,
+    /// Serve `/metrics` to anyone (else operators only, and loopback per `metrics_loopback`).
+    pub metrics_public: bool,
+    /// Serve `/metrics` to requests straight from this host (loopback, not forwarded).
+    pub metrics_loopback: bool,
 }
 
 impl Default for ServerConfig {
@@ -77,6 +82,8 @@ impl Default for ServerConfig {
             ownership_rule: access::OwnershipRule::Reject,
             link_admin_token: None,
             legacy_digital_links: false,
+            metrics_public: false,
+            metrics_loopback: true,
         }
     }
 }
@@ -114,6 +121,8 @@ pub struct AppState {
     pub scans: Arc<scans::ScanRecorder>,
     /// Product, party and recall lookups for the passport page.
     pub passport: Arc<dyn passport_data::PassportData>,
+    /// Failed sign-ins, for throttling.
+    pub login_limit: Arc<login_limit::LoginLimiter>,
 }
 
 impl AppState {
@@ -147,6 +156,7 @@ impl AppState {
             links: Arc::default(),
             scans: Arc::default(),
             passport,
+            login_limit: Arc::default(),
         }
     }
 

@@ -8,6 +8,7 @@ use axum::{Form, Router};
 use registry::Caller;
 
 use super::{check_csrf, error_page, page, redirect, Fields, Lang, Params};
+use crate::audit::ClientAddress;
 use crate::auth::Auth;
 use crate::session;
 use crate::AppState;
@@ -41,6 +42,7 @@ async fn login_page(Auth(caller): Auth, Query(p): Params, headers: HeaderMap) ->
 
 async fn login(
     State(state): State<AppState>,
+    ClientAddress(from): ClientAddress,
     Query(p): Params,
     headers: HeaderMap,
     Form(f): Fields,
@@ -48,7 +50,7 @@ async fn login(
     let lang = Lang::from(&p);
     let name = f.get("name").cloned().unwrap_or_default();
     let password = f.get("password").cloned().unwrap_or_default();
-    match session::sign_in(&state, name, password).await {
+    let response = match session::sign_in(&state, name.clone(), password, &from).await {
         Ok((_, secret)) => {
             let mut r = redirect(&format!("/ui{}", lang.q()));
             r.headers_mut()
@@ -56,7 +58,8 @@ async fn login(
             r
         }
         Err(e) => error_page(lang, &Caller::public(), &headers, e),
-    }
+    };
+    session::attempted(response, name)
 }
 
 async fn logout(

@@ -155,11 +155,15 @@ pub(crate) fn page(
 fn error_page(lang: Lang, caller: &Caller, headers: &HeaderMap, e: ApiError) -> Response {
     let status = e.kind.status();
     let body = format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.detail));
-    (
+    let mut r = (
         status,
         page(lang, caller, headers, lang.t("Lỗi", "Error"), &body),
     )
-        .into_response()
+        .into_response();
+    if let Some(wait) = e.retry_after() {
+        r.headers_mut().insert(header::RETRY_AFTER, wait);
+    }
+    r
 }
 
 fn redirect(to: &str) -> Response {
