@@ -1,17 +1,13 @@
 //! Planting-area and packing-house codes, and the officials' status form.
 
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use registry::policy::decide;
 use registry::Action;
 
-use super::{
-    check_csrf, error_page, esc, hidden_csrf, page, redirect, text_field, Fields, Lang, Params,
-};
-use crate::auth::Auth;
+use super::{error_page, esc, hidden_csrf, page, redirect, text_field, Posted, Ui};
 use crate::problem::ApiError;
 use crate::{blocking, AppState};
 
@@ -22,13 +18,13 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/ui/codes/{code}/status", post(set_code_status))
 }
 
-async fn codes(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-) -> Response {
-    let lang = Lang::from(&p);
+async fn codes(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        p,
+        headers,
+    } = ui;
     let province = p.get("province").filter(|v| !v.is_empty()).cloned();
     let list = match blocking(&state, move |s| s.codes(None, province.as_deref())).await {
         Ok(l) => l,
@@ -80,16 +76,18 @@ async fn codes(
 
 async fn set_code_status(
     State(state): State<AppState>,
-    Auth(caller): Auth,
     Path(code): Path<String>,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
+    posted: Posted,
 ) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            headers,
+            ..
+        },
+        f,
+    } = posted;
     let status = match serde_json::from_value(serde_json::Value::String(text_field(&f, "status"))) {
         Ok(s) => s,
         Err(_) => {

@@ -1,13 +1,11 @@
 //! Flagged events: foreign identifiers, suspended or revoked export codes.
 
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use super::{error_page, esc, page, Lang, Params};
-use crate::auth::Auth;
+use super::{error_page, esc, page, Ui};
 use crate::AppState;
 
 /// The flagged events route.
@@ -15,13 +13,13 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/ui/flags", get(flags))
 }
 
-async fn flags(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-) -> Response {
-    let lang = Lang::from(&p);
+async fn flags(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        headers,
+        ..
+    } = ui;
     let list = match crate::places_api::flagged_events(&state, &caller, 500).await {
         Ok(l) => l,
         Err(e) => return error_page(lang, &caller, &headers, e),

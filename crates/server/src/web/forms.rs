@@ -3,10 +3,38 @@
 
 use std::collections::HashMap;
 
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Form;
 
-use super::{esc, hidden_csrf};
+use super::{check_csrf, error_page, esc, hidden_csrf, Fields, Ui};
 use crate::problem::ApiError;
+use crate::AppState;
+
+/// A posted form whose CSRF token is the session's; else the error page (403).
+pub(super) struct Posted {
+    /// The request.
+    pub(super) ui: Ui,
+    /// The form fields.
+    pub(super) f: HashMap<String, String>,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Posted, Response> {
+        let (mut parts, body) = request.into_parts();
+        let ui = Ui::from_request_parts(&mut parts, state).await?;
+        let Form(f) = Fields::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if let Err(e) = check_csrf(&ui.headers, &f) {
+            return Err(error_page(ui.lang, &ui.caller, &ui.headers, e));
+        }
+        Ok(Posted { ui, f })
+    }
+}
 
 /// A form posting to `action` (its query keeps the language), with the session's CSRF
 /// token, `top` (an error naming no field), `fields` and a submit button. The `inline`

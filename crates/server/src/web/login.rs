@@ -7,9 +7,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use registry::Caller;
 
-use super::{check_csrf, error_page, page, redirect, Fields, Lang, Params};
+use super::{error_page, page, redirect, Fields, Lang, Params, Posted, Ui};
 use crate::audit::ClientAddress;
-use crate::auth::Auth;
 use crate::session;
 use crate::AppState;
 
@@ -20,8 +19,13 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/ui/logout", post(logout))
 }
 
-async fn login_page(Auth(caller): Auth, Query(p): Params, headers: HeaderMap) -> Response {
-    let lang = Lang::from(&p);
+async fn login_page(ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        headers,
+        ..
+    } = ui;
     let body = format!(
         "<form method=\"post\" action=\"/ui/login{q}\"><label>{} <input name=\"name\" required autocomplete=\"username\"></label>\
          <label>{} <input name=\"password\" type=\"password\" required autocomplete=\"current-password\"></label><button>{}</button></form>",
@@ -62,17 +66,16 @@ async fn login(
     session::attempted(response, name)
 }
 
-async fn logout(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
-) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+async fn logout(State(state): State<AppState>, posted: Posted) -> Response {
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            headers,
+            ..
+        },
+        ..
+    } = posted;
     if let Err(e) = session::sign_out(&state, &headers).await {
         return error_page(lang, &caller, &headers, e);
     }

@@ -7,7 +7,8 @@
 
 use std::collections::HashMap;
 
-use axum::extract::Query;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -27,7 +28,7 @@ mod places;
 mod products;
 mod tokens;
 
-use forms::{form, FormState};
+use forms::{form, FormState, Posted};
 
 /// The page routes, under `/ui`.
 pub(crate) fn routes() -> Router<AppState> {
@@ -45,6 +46,33 @@ pub(crate) fn routes() -> Router<AppState> {
 
 type Params = Query<HashMap<String, String>>;
 type Fields = Form<HashMap<String, String>>;
+
+/// What every page reads of its request: the caller, the language, the query and the headers.
+pub(super) struct Ui {
+    caller: Caller,
+    lang: Lang,
+    p: HashMap<String, String>,
+    headers: HeaderMap,
+}
+
+impl FromRequestParts<AppState> for Ui {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Ui, Response> {
+        let Auth(caller) = Auth::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Query(p) = Params::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Ui {
+            caller,
+            lang: Lang::from(&p),
+            p,
+            headers: parts.headers.clone(),
+        })
+    }
+}
 
 /// The page language.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -170,8 +198,13 @@ fn redirect(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
-async fn home(Auth(caller): Auth, Query(p): Params, headers: HeaderMap) -> Response {
-    let lang = Lang::from(&p);
+async fn home(ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        headers,
+        ..
+    } = ui;
     let body = format!(
         "<p>{}</p><p>{}: <code>{}</code></p>",
         lang.t(

@@ -10,8 +10,8 @@ use registry::policy::decide;
 use registry::{Action, ChainRole, NewOrganisation, Organisation, Verification};
 
 use super::{
-    check_csrf, error_page, esc, hidden_csrf, list_field, page, redirect, text_field, Fields, Lang,
-    Params,
+    error_page, esc, hidden_csrf, list_field, page, redirect, text_field, Fields, Lang, Params,
+    Posted, Ui,
 };
 use crate::auth::Auth;
 use crate::problem::ApiError;
@@ -49,8 +49,13 @@ fn role_name(lang: Lang, role: ChainRole) -> &'static str {
         .map_or("", |(_, vi, en)| lang.t(vi, en))
 }
 
-async fn register_page(Auth(caller): Auth, Query(p): Params, headers: HeaderMap) -> Response {
-    let lang = Lang::from(&p);
+async fn register_page(ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        headers,
+        ..
+    } = ui;
     let provinces: String = registry::admin::units()
         .provinces()
         .iter()
@@ -209,13 +214,13 @@ fn status_text(lang: Lang, org: &Organisation) -> String {
     }
 }
 
-async fn organisations(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-) -> Response {
-    let lang = Lang::from(&p);
+async fn organisations(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        p,
+        headers,
+    } = ui;
     let province = p.get("province").filter(|v| !v.is_empty()).cloned();
     let request = store::PageRequest {
         per_page: 500,
@@ -260,14 +265,13 @@ async fn organisations(
     .into_response()
 }
 
-async fn organisation(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Path(id): Path<String>,
-    Query(p): Params,
-    headers: HeaderMap,
-) -> Response {
-    let lang = Lang::from(&p);
+async fn organisation(State(state): State<AppState>, Path(id): Path<String>, ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        headers,
+        ..
+    } = ui;
     let org = match registry_api::find_organisation(&state, &id).await {
         Ok(o) => o,
         Err(e) => return error_page(lang, &caller, &headers, e),
@@ -329,16 +333,18 @@ async fn organisation(
 
 async fn set_status(
     State(state): State<AppState>,
-    Auth(caller): Auth,
     Path(id): Path<String>,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
+    posted: Posted,
 ) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            headers,
+            ..
+        },
+        f,
+    } = posted;
     let decision = match f.get("decision").map(String::as_str) {
         Some("verify") => Decision::Verify,
         Some("reject") => Decision::Reject,

@@ -4,19 +4,16 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use registry::places::{Location, Plot, MIN_DECIMALS};
 use registry::{Action, Caller};
 use serde_json::Value;
 
-use super::{
-    check_csrf, error_page, esc, form, page, redirect, text_field, Fields, FormState, Lang, Params,
-};
-use crate::auth::Auth;
+use super::{error_page, esc, form, page, redirect, text_field, FormState, Lang, Posted, Ui};
 use crate::paging::encode;
 use crate::places_api::{self, Kind, LOCATIONS, PLOTS};
 use crate::problem::ApiError;
@@ -470,13 +467,13 @@ async fn show(
     }
 }
 
-async fn places(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-) -> Response {
-    let lang = Lang::from(&p);
+async fn places(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        p,
+        headers,
+    } = ui;
     let forms = (FormState::default(), FormState::default());
     show(
         &state,
@@ -546,17 +543,16 @@ async fn saved(
     }
 }
 
-async fn save_location(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
-) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+async fn save_location(State(state): State<AppState>, posted: Posted) -> Response {
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            p,
+            headers,
+        },
+        f,
+    } = posted;
     let result = async {
         let owner = owner_of(&caller, &p)?;
         let location = Location {
@@ -606,17 +602,16 @@ fn geometry(f: &HashMap<String, String>) -> Result<(Value, String), ApiError> {
     Ok((value, raw))
 }
 
-async fn save_plot(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
-) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+async fn save_plot(State(state): State<AppState>, posted: Posted) -> Response {
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            p,
+            headers,
+        },
+        f,
+    } = posted;
     let result = async {
         let owner = owner_of(&caller, &p)?;
         let (geometry, raw) = geometry(&f)?;
@@ -639,47 +634,39 @@ async fn save_plot(
     saved(&state, &caller, lang, &headers, &p, result, f).await
 }
 
-/// Deletes a record of `kind` after the CSRF check.
+/// Deletes a record of `kind` (the form's CSRF token checked).
 async fn delete<T: Send + 'static>(
     state: &AppState,
-    caller: &Caller,
     kind: &Kind<T>,
     id: &str,
-    p: &HashMap<String, String>,
-    headers: &HeaderMap,
-    f: &HashMap<String, String>,
+    posted: Posted,
 ) -> Response {
-    let lang = Lang::from(p);
-    let result = match check_csrf(headers, f) {
-        Ok(()) => places_api::remove(state, caller, kind, id).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(()) => redirect(&format!("/ui/places{}", query(lang, p))),
-        Err(e) => error_page(lang, caller, headers, e),
+    let Ui {
+        caller,
+        lang,
+        p,
+        headers,
+    } = posted.ui;
+    match places_api::remove(state, &caller, kind, id).await {
+        Ok(()) => redirect(&format!("/ui/places{}", query(lang, &p))),
+        Err(e) => error_page(lang, &caller, &headers, e),
     }
 }
 
 async fn delete_location(
     State(state): State<AppState>,
-    Auth(caller): Auth,
     Path(id): Path<String>,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
+    posted: Posted,
 ) -> Response {
-    delete(&state, &caller, &LOCATIONS, &id, &p, &headers, &f).await
+    delete(&state, &LOCATIONS, &id, posted).await
 }
 
 async fn delete_plot(
     State(state): State<AppState>,
-    Auth(caller): Auth,
     Path(id): Path<String>,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
+    posted: Posted,
 ) -> Response {
-    delete(&state, &caller, &PLOTS, &id, &p, &headers, &f).await
+    delete(&state, &PLOTS, &id, posted).await
 }
 
 #[cfg(test)]

@@ -1,18 +1,17 @@
 //! An organisation's products: list, add or change, delete.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use registry::policy::decide;
 use registry::{Action, Certificate, Product, ProductGroup};
 
 use super::{
-    check_csrf, error_page, esc, form, hidden_csrf, list_field, page, redirect, text_field, Fields,
-    FormState, Lang, Params,
+    error_page, esc, form, hidden_csrf, list_field, page, redirect, text_field, FormState, Lang,
+    Posted, Ui,
 };
-use crate::auth::Auth;
 use crate::problem::ApiError;
 use crate::registry_api::{self};
 use crate::{blocking, AppState};
@@ -69,13 +68,13 @@ fn group_options(lang: Lang, selected: ProductGroup) -> String {
         .collect()
 }
 
-async fn products(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-) -> Response {
-    let lang = Lang::from(&p);
+async fn products(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        p,
+        headers,
+    } = ui;
     let owner = p
         .get("owner")
         .cloned()
@@ -242,17 +241,16 @@ fn parse_certificates(text: &str) -> Vec<Certificate> {
         .collect()
 }
 
-async fn save_product(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
-) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+async fn save_product(State(state): State<AppState>, posted: Posted) -> Response {
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            headers,
+            ..
+        },
+        f,
+    } = posted;
     let group: ProductGroup =
         serde_json::from_value(serde_json::Value::String(text_field(&f, "group")))
             .unwrap_or(ProductGroup::Other);
@@ -320,16 +318,18 @@ async fn save_product(
 
 async fn delete_product(
     State(state): State<AppState>,
-    Auth(caller): Auth,
     Path(gtin): Path<String>,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
+    posted: Posted,
 ) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            headers,
+            ..
+        },
+        ..
+    } = posted;
     match registry_api::remove_product(&state, &caller, &gtin).await {
         Ok(()) => redirect(&format!("/ui/products{}", lang.q())),
         Err(e) => error_page(lang, &caller, &headers, e),

@@ -1,18 +1,17 @@
 //! An organisation's API tokens: list, create (shown once), revoke.
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use registry::accounts::{AccountRole, Binding};
 use registry::{Action, Scope};
 
 use super::{
-    check_csrf, error_page, esc, form, hidden_csrf, page, redirect, text_field, Fields, FormState,
-    Lang, Params,
+    error_page, esc, form, hidden_csrf, page, redirect, text_field, FormState, Posted, Ui,
 };
-use crate::auth::{self, Auth};
+use crate::auth::{self};
 use crate::problem::ApiError;
 use crate::registry_api::{self};
 use crate::{blocking, AppState};
@@ -24,13 +23,13 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/ui/tokens/{id}/revoke", post(revoke_token))
 }
 
-async fn tokens(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-) -> Response {
-    let lang = Lang::from(&p);
+async fn tokens(State(state): State<AppState>, ui: Ui) -> Response {
+    let Ui {
+        caller,
+        lang,
+        headers,
+        ..
+    } = ui;
     let Some(org) = caller.org().map(str::to_owned) else {
         let e = ApiError::forbidden(lang.t(
             "Chỉ quản trị viên của tổ chức quản lý mã API tại đây.",
@@ -98,17 +97,16 @@ async fn tokens(
     .into_response()
 }
 
-async fn create_token(
-    State(state): State<AppState>,
-    Auth(caller): Auth,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
-) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+async fn create_token(State(state): State<AppState>, posted: Posted) -> Response {
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            headers,
+            ..
+        },
+        f,
+    } = posted;
     let Some(org) = caller.org().map(str::to_owned) else {
         return error_page(
             lang,
@@ -165,16 +163,18 @@ async fn create_token(
 
 async fn revoke_token(
     State(state): State<AppState>,
-    Auth(caller): Auth,
     Path(id): Path<String>,
-    Query(p): Params,
-    headers: HeaderMap,
-    Form(f): Fields,
+    posted: Posted,
 ) -> Response {
-    let lang = Lang::from(&p);
-    if let Err(e) = check_csrf(&headers, &f) {
-        return error_page(lang, &caller, &headers, e);
-    }
+    let Posted {
+        ui: Ui {
+            caller,
+            lang,
+            headers,
+            ..
+        },
+        ..
+    } = posted;
     match registry_api::revoke(&state, &caller, &id).await {
         Ok(()) => redirect(&format!("/ui/tokens{}", lang.q())),
         Err(e) => error_page(lang, &caller, &headers, e),
