@@ -73,12 +73,17 @@ fn owner_for(caller: &Caller, named: &str) -> Result<String, ApiError> {
     Ok(owner)
 }
 
+/// A store lookup of an id.
+type Get<T> = fn(&dyn Backend, &str) -> Result<Option<T>, StoreError>;
+/// A store listing, optionally of one owner.
+type List<T> = fn(&dyn Backend, Option<&str>) -> Result<Vec<T>, StoreError>;
+
 /// How the place routes reach one kind of record in the store.
 pub(crate) struct Kind<T> {
     /// The record's name in messages.
     what: &'static str,
-    get: fn(&dyn Backend, &str) -> Result<Option<T>, StoreError>,
-    list: fn(&dyn Backend, Option<&str>) -> Result<Vec<T>, StoreError>,
+    get: Get<T>,
+    list: List<T>,
     delete: fn(&dyn Backend, &str) -> Result<(), StoreError>,
     owner: fn(&T) -> &str,
 }
