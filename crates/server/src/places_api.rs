@@ -23,7 +23,7 @@ use crate::capture::read_body;
 use crate::headers::require_json;
 use crate::paging::parse_query;
 use crate::problem::ApiError;
-use crate::registry_api::{find_organisation, json_body};
+use crate::registry_api::{find_one, find_organisation, json_body};
 use crate::{blocking, AppState};
 use store::{Backend, StoreError};
 
@@ -124,10 +124,7 @@ pub(crate) async fn find<T: Send + 'static>(
     kind: &Kind<T>,
     id: &str,
 ) -> Result<T, ApiError> {
-    let (get, lookup) = (kind.get, id.to_owned());
-    blocking(state, move |s| get(s, &lookup))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no {} {id}", kind.what)))
+    find_one(state, kind.what, id, kind.get).await
 }
 
 /// The records of `kind` of one organisation (all with `None`).
@@ -326,10 +323,7 @@ async fn list_codes(
 
 /// One export code.
 pub(crate) async fn find_code(state: &AppState, code: &str) -> Result<ExportCode, ApiError> {
-    let lookup = code.to_owned();
-    blocking(state, move |s| s.code(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no export code {code}")))
+    find_one(state, "export code", code, |s, code| s.code(code)).await
 }
 
 async fn get_code(
