@@ -72,15 +72,7 @@ async fn plots_are_checked_as_the_eudr_asks() {
     )
     .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let got: Value = s
-        .anon
-        .get(s.url("/registry/plots/p1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got = json_of(&s.anon, &s.url("/registry/plots/p1")).await;
     assert_eq!(got["owner"], TEST_ORG);
     let area = got["areaHa"].as_f64().unwrap();
     assert!((area - 5.0).abs() < 0.1, "{area}");
@@ -98,6 +90,27 @@ async fn plots_are_checked_as_the_eudr_asks() {
     )
     .await;
     assert_problem(r, 409, "epcisException:ResourceAlreadyExistsException").await;
+    // Nor delete it; the public is asked to sign in; the owner deletes it once.
+    let delete = |c: &reqwest::Client| c.delete(s.url("/registry/plots/p1")).send();
+    assert_problem(
+        delete(&beta).await.unwrap(),
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    assert_problem(
+        delete(&s.anon).await.unwrap(),
+        401,
+        "epcisException:SecurityException",
+    )
+    .await;
+    assert_eq!(delete(&s.client).await.unwrap().status(), 204);
+    assert_problem(
+        delete(&s.client).await.unwrap(),
+        404,
+        "epcisException:NoSuchNameException",
+    )
+    .await;
     // Locations: GLN check digit and prefix.
     let r = put_as(
         &s.client,
@@ -109,6 +122,17 @@ async fn plots_are_checked_as_the_eudr_asks() {
     assert_problem(r, 400, "epcisException:ValidationException").await;
     let r = put_as(&s.client, &s, "/registry/locations/8931234000011", r#"{"id": "8931234000011", "nameVi": "Kho", "provinceCode": "01", "communeCode": "00004", "coordinates": [21.035, 105.834]}"#).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = s
+        .client
+        .delete(s.url("/registry/locations/8931234000011"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        s.get("/registry/locations/8931234000011").await.status(),
+        404
+    );
 }
 
 fn event_naming(code: &str, n: u32) -> Value {
