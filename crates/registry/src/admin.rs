@@ -158,6 +158,17 @@ impl AdminUnits {
         self.communes.get(code)
     }
 
+    /// The communes in force of a province, by code.
+    pub fn communes_in(&self, province: &str) -> Vec<&Unit> {
+        let mut list: Vec<&Unit> = self
+            .communes
+            .values()
+            .filter(|c| c.province == province)
+            .collect();
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+        list
+    }
+
     /// A commune before 2025-07-01.
     pub fn old_commune(&self, code: &str) -> Option<&Unit> {
         self.old_communes.get(code)
@@ -184,6 +195,15 @@ mod tests {
         assert_eq!(u.provinces().len(), 34);
         assert_eq!(u.old_provinces().len(), 63);
         assert_eq!(u.commune_counts(), (3321, 10047));
+        let all: usize = u
+            .provinces()
+            .iter()
+            .map(|p| u.communes_in(&p.code).len())
+            .sum();
+        assert_eq!(all, 3321, "every commune lies in a province in force");
+        let hung_yen = u.communes_in("33");
+        assert!(hung_yen.windows(2).all(|w| w[0].code < w[1].code));
+        assert!(u.communes_in("99").is_empty());
     }
 
     #[test]

@@ -143,6 +143,8 @@ pub enum Action<'a> {
     ManageAuthorities,
     /// See flagged events and the audit log.
     Oversee,
+    /// Read the service's operational metrics (`/metrics`).
+    ReadMetrics,
 }
 
 /// Which events a reader sees in full; every other event is shown consumer-safe only.
@@ -202,7 +204,8 @@ fn needed_scope(action: &Action<'_>) -> Option<Scope> {
         | Action::ReadNamedQueries
         | Action::CreateNamedQuery
         | Action::DeleteNamedQuery { .. }
-        | Action::Oversee => Some(Scope::Read),
+        | Action::Oversee
+        | Action::ReadMetrics => Some(Scope::Read),
         Action::CaptureEvents => Some(Scope::Capture),
         Action::RegisterOrganisation
         | Action::JudgeOrganisation { .. }
@@ -306,6 +309,11 @@ pub fn decide(caller: &Caller, action: Action<'_>) -> Decision {
             P::NationalOfficial | P::Operator => Decision::Within(EventScope::All),
             P::Member { .. } => forbidden("only officials see flagged events and the audit log"),
         },
+        Action::ReadMetrics => match p {
+            P::Public => unauthenticated("read the metrics"),
+            P::Operator => Decision::Allow,
+            _ => forbidden("only operators read the metrics"),
+        },
     }
 }
 
@@ -362,7 +370,7 @@ mod tests {
             ("national", caller(Principal::NationalOfficial)),
             ("operator", caller(Principal::Operator)),
         ];
-        let actions: [(&str, Action<'_>); 12] = [
+        let actions: [(&str, Action<'_>); 13] = [
             ("read", Action::ReadEvents),
             ("capture", Action::CaptureEvents),
             ("jobs", Action::ReadCaptureJobs),
@@ -375,19 +383,20 @@ mod tests {
             ("products-a", Action::ManageProducts { org: "a" }),
             ("access-a", Action::ManageAccess { org: "a" }),
             ("oversee", Action::Oversee),
+            ("metrics", Action::ReadMetrics),
         ];
         #[rustfmt::skip]
-        let expected: [[&str; 12]; 9] = [
-            // read capture jobs  queries create delete registry register judge products access oversee
-            ["W", "401", "401", "401", "401", "401", "A", "A", "401", "401", "401", "401"], // public
-            ["W", "A",   "W",   "A",   "A",   "A",   "A", "A", "403", "A",   "403", "403"], // member
-            ["W", "A",   "W",   "A",   "A",   "A",   "A", "A", "403", "A",   "A",   "403"], // admin
-            ["W", "403", "W",   "A",   "A",   "A",   "A", "A", "403", "403", "A",   "403"], // suspended
-            ["W", "A",   "W",   "A",   "A",   "403", "A", "A", "403", "403", "403", "403"], // other-admin
-            ["W", "403", "403", "A",   "A",   "403", "A", "A", "A",   "403", "403", "W"],   // official-33
-            ["W", "403", "403", "A",   "A",   "403", "A", "A", "403", "403", "403", "W"],   // official-01
-            ["W", "403", "W",   "A",   "A",   "403", "A", "A", "A",   "403", "403", "W"],   // national
-            ["W", "403", "W",   "A",   "A",   "A",   "A", "A", "A",   "A",   "A",   "W"],   // operator
+        let expected: [[&str; 13]; 9] = [
+            // read capture jobs  queries create delete registry register judge products access oversee metrics
+            ["W", "401", "401", "401", "401", "401", "A", "A", "401", "401", "401", "401", "401"], // public
+            ["W", "A",   "W",   "A",   "A",   "A",   "A", "A", "403", "A",   "403", "403", "403"], // member
+            ["W", "A",   "W",   "A",   "A",   "A",   "A", "A", "403", "A",   "A",   "403", "403"], // admin
+            ["W", "403", "W",   "A",   "A",   "A",   "A", "A", "403", "403", "A",   "403", "403"], // suspended
+            ["W", "A",   "W",   "A",   "A",   "403", "A", "A", "403", "403", "403", "403", "403"], // other-admin
+            ["W", "403", "403", "A",   "A",   "403", "A", "A", "A",   "403", "403", "W",   "403"], // official-33
+            ["W", "403", "403", "A",   "A",   "403", "A", "A", "403", "403", "403", "W",   "403"], // official-01
+            ["W", "403", "W",   "A",   "A",   "403", "A", "A", "A",   "403", "403", "W",   "403"], // national
+            ["W", "403", "W",   "A",   "A",   "A",   "A", "A", "A",   "A",   "A",   "W",   "A"],   // operator
         ];
         for (row, (cname, c)) in callers.iter().enumerate() {
             for (col, (aname, a)) in actions.iter().enumerate() {

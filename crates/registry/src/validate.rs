@@ -165,7 +165,47 @@ pub fn check_product(product: &Product, prefixes: &[String]) -> Result<String, I
             ));
         }
     }
+    for (i, c) in product.certificates.iter().enumerate() {
+        if c.scheme.trim().is_empty() {
+            return Err(invalid(
+                format!("certificates/{i}/scheme"),
+                "the scheme or standard (e.g. VietGAP) is required",
+            ));
+        }
+        if let Some(date) = c.valid_until.as_deref().filter(|d| !is_date(d)) {
+            return Err(invalid(
+                format!("certificates/{i}/validUntil"),
+                format!("{date:?} is not a date (YYYY-MM-DD)"),
+            ));
+        }
+    }
     Ok(gtin)
+}
+
+/// True for a calendar date written `YYYY-MM-DD`.
+pub fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return false;
+    }
+    let number = |r: std::ops::Range<usize>| text[r].parse::<u32>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
 }
 
 #[cfg(test)]
@@ -250,5 +290,39 @@ mod tests {
         p.gtin = "8936020011011".into();
         let e = check_product(&p, &prefixes).unwrap_err();
         assert!(e.message.contains("not under"), "{e}");
+        p.gtin = "8936010011014".into();
+        p.certificates = vec![crate::model::Certificate {
+            scheme: "VietGAP".into(),
+            number: "VG-33-001".into(),
+            issuer: String::new(),
+            valid_until: Some("2026-02-29".into()),
+        }];
+        let e = check_product(&p, &prefixes).unwrap_err();
+        assert_eq!(e.field, "certificates/0/validUntil", "{e}");
+        p.certificates[0].valid_until = Some("2028-02-29".into());
+        assert!(check_product(&p, &prefixes).is_ok());
+        p.certificates[0].scheme = " ".into();
+        assert_eq!(
+            check_product(&p, &prefixes).unwrap_err().field,
+            "certificates/0/scheme"
+        );
+    }
+
+    #[test]
+    fn dates_are_calendar_dates() {
+        for good in ["2025-07-01", "2024-02-29", "2000-02-29", "1999-12-31"] {
+            assert!(is_date(good), "{good}");
+        }
+        for bad in [
+            "2025-7-01",
+            "2025-13-01",
+            "2025-04-31",
+            "1900-02-29",
+            "2025-00-10",
+            "20250701",
+            "2025-07-01T00",
+        ] {
+            assert!(!is_date(bad), "{bad}");
+        }
     }
 }

@@ -4,8 +4,9 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, RawQuery, Request, State};
-use axum::http::{header, HeaderMap, Method};
+use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, Extensions, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,23 +20,57 @@ use crate::paging::{next_link, page_params, parse_query};
 use crate::problem::ApiError;
 use crate::{blocking, AppState};
 
-/// Where the request came from: the first `X-Forwarded-For` hop, else the peer address.
-fn source(request: &Request) -> String {
-    let forwarded = request
-        .headers()
+/// Where a request came from: the first `X-Forwarded-For` hop (set by the reverse proxy in
+/// front), else the peer address.
+fn source_of(headers: &HeaderMap, extensions: &Extensions) -> String {
+    let forwarded = headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next())
         .map(|v| v.trim().to_owned());
     forwarded
         .or_else(|| {
-            request
-                .extensions()
+            extensions
                 .get::<ConnectInfo<SocketAddr>>()
                 .map(|c| c.0.ip().to_string())
         })
         .unwrap_or_else(|| "unknown".into())
 }
+
+/// The client address of a request, as the audit log records it.
+pub struct ClientAddress(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(source_of(&parts.headers, &parts.extensions)))
+    }
+}
+
+/// True when the request came straight from this host: a loopback peer, and no
+/// forwarding header (a reverse proxy on the same host forwards others' requests).
+pub struct Local(pub bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for Local {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
+            .iter()
+            .any(|h| parts.headers.contains_key(*h));
+        let loopback = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_some_and(|c| c.0.ip().is_loopback());
+        Ok(Local(loopback && !forwarded))
+    }
+}
+
+/// The user name a sign-in tried, put on its response so that the audit log names it
+/// (the caller is still the public then).
+#[derive(Debug, Clone)]
+pub struct Attempt(pub String);
 
 fn has_credentials(headers: &HeaderMap) -> bool {
     headers.contains_key(header::AUTHORIZATION) || auth::session_cookie(headers).is_some()
@@ -66,7 +101,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         || request.uri().path().to_owned(),
         |p| p.as_str().to_owned(),
     );
-    let from = source(&request);
+    let from = source_of(request.headers(), request.extensions());
     let response = next.run(request).await;
     let role = crate::session::caller_json(&caller)["role"]
         .as_str()
@@ -79,6 +114,10 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     };
     let entry_org = org.clone();
     let status = response.status().as_u16();
+    let actor = match response.extensions().get::<Attempt>() {
+        Some(Attempt(name)) if caller.name.is_empty() => name.clone(),
+        _ => caller.name.clone(),
+    };
     let store = state.store.clone();
     let result = tokio::task::spawn_blocking(move || {
         if let Some(o) = &entry_org {
@@ -89,7 +128,7 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         }
         store.record_audit(&AuditEntry {
             at_ms: auth::now_ms(),
-            actor: caller.name,
+            actor,
             role,
             org: entry_org,
             province,

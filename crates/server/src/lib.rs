@@ -10,6 +10,7 @@ pub mod events;
 pub mod headers;
 pub mod html;
 pub mod links;
+pub mod login_limit;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
@@ -19,6 +20,7 @@ pub mod places_api;
 pub mod problem;
 pub mod queries;
 pub mod registry_api;
+pub mod registry_passport;
 pub mod resolve;
 pub mod resources;
 mod routes;
@@ -61,6 +63,10 @@ pub struct ServerConfig {
     pub link_admin_token: Option<String>,
     /// Accept Digital Link 1.0 short names (`/gtin/…/lot/…`) on resolver paths.
     pub legacy_digital_links: bool,
+    /// Serve `/metrics` to anyone (else operators only, and loopback per `metrics_loopback`).
+    pub metrics_public: bool,
+    /// Serve `/metrics` to requests straight from this host (loopback, not forwarded).
+    pub metrics_loopback: bool,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +82,8 @@ impl Default for ServerConfig {
             ownership_rule: access::OwnershipRule::Reject,
             link_admin_token: None,
             legacy_digital_links: false,
+            metrics_public: false,
+            metrics_loopback: true,
         }
     }
 }
@@ -113,6 +121,8 @@ pub struct AppState {
     pub scans: Arc<scans::ScanRecorder>,
     /// Product, party and recall lookups for the passport page.
     pub passport: Arc<dyn passport_data::PassportData>,
+    /// Failed sign-ins, for throttling.
+    pub login_limit: Arc<login_limit::LoginLimiter>,
 }
 
 impl AppState {
@@ -132,6 +142,10 @@ impl AppState {
                 key
             }
         };
+        let passport = Arc::new(registry_passport::RegistryData::new(
+            store.clone(),
+            Arc::new(passport_data::NoRegistry),
+        ));
         AppState {
             store,
             config: Arc::new(config),
@@ -141,7 +155,8 @@ impl AppState {
             subscriptions: Arc::new(subscriptions::Hub::default()),
             links: Arc::default(),
             scans: Arc::default(),
-            passport: Arc::new(passport_data::NoRegistry),
+            passport,
+            login_limit: Arc::default(),
         }
     }
 
@@ -151,9 +166,13 @@ impl AppState {
         self
     }
 
-    /// The same state with another source of product, party and recall data.
+    /// The same state with another source of product, party and recall data, asked for what
+    /// the store's registries do not hold.
     pub fn with_passport_data(mut self, data: Arc<dyn passport_data::PassportData>) -> AppState {
-        self.passport = data;
+        self.passport = Arc::new(registry_passport::RegistryData::new(
+            self.store.clone(),
+            data,
+        ));
         self
     }
 }

@@ -13,6 +13,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use registry::Action;
+
+use crate::audit::Local;
+use crate::auth::Auth;
 use crate::problem::{problem_response, ApiError};
 use crate::AppState;
 
@@ -149,8 +153,19 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-/// `GET /metrics`.
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `GET /metrics`: for operators (session or token), for anyone with `metrics_public`, and
+/// for requests straight from this host (loopback, not forwarded) with `metrics_loopback`.
+pub async fn metrics(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Local(local): Local,
+) -> Response {
+    let open = state.config.metrics_public || (local && state.config.metrics_loopback);
+    if !open {
+        if let Err(e) = crate::access::require(&caller, Action::ReadMetrics) {
+            return e.into_response();
+        }
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

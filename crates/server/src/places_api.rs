@@ -14,7 +14,7 @@ use epcis::Query;
 use registry::codes::{can_change, check_code, CodeEvent, CodeStatus, ExportCode, CODE_FIELDS};
 use registry::places::{check_location, check_plot, Location, Plot};
 use registry::{facets, Action, Caller, Decision as PolicyDecision};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::access::{code_flag, expand, require, View};
@@ -23,8 +23,9 @@ use crate::capture::read_body;
 use crate::headers::require_json;
 use crate::paging::parse_query;
 use crate::problem::ApiError;
-use crate::registry_api::{find_organisation, json_body};
+use crate::registry_api::{find_one, find_organisation, json_body};
 use crate::{blocking, AppState};
+use store::{Backend, StoreError};
 
 /// The routes.
 pub(crate) fn routes() -> Router<AppState> {
@@ -32,10 +33,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/registry/locations", get(list_locations))
         .route(
             "/registry/locations/{id}",
-            put(put_location).get(get_location),
+            put(put_location).get(get_location).delete(delete_location),
         )
         .route("/registry/plots", get(list_plots))
-        .route("/registry/plots/{id}", put(put_plot).get(get_plot))
+        .route(
+            "/registry/plots/{id}",
+            put(put_plot).get(get_plot).delete(delete_plot),
+        )
         .route("/registry/codes", get(list_codes).post(apply_code))
         .route("/registry/codes/{code}", get(get_code))
         .route("/registry/codes/{code}/status", post(set_code_status))
@@ -69,15 +73,128 @@ fn owner_for(caller: &Caller, named: &str) -> Result<String, ApiError> {
     Ok(owner)
 }
 
+/// A store lookup of an id.
+type Get<T> = fn(&dyn Backend, &str) -> Result<Option<T>, StoreError>;
+/// A store listing, optionally of one owner.
+type List<T> = fn(&dyn Backend, Option<&str>) -> Result<Vec<T>, StoreError>;
+
+/// How the place routes reach one kind of record in the store.
+pub(crate) struct Kind<T> {
+    /// The record's name in messages.
+    what: &'static str,
+    get: Get<T>,
+    list: List<T>,
+    delete: fn(&dyn Backend, &str) -> Result<(), StoreError>,
+    owner: fn(&T) -> &str,
+}
+
+impl<T> Kind<T> {
+    /// The record's name in messages (`location`, `plot`).
+    pub(crate) fn what(&self) -> &'static str {
+        self.what
+    }
+
+    /// The registry id of the organisation holding `record`.
+    pub(crate) fn owner_of<'a>(&self, record: &'a T) -> &'a str {
+        (self.owner)(record)
+    }
+}
+
+/// Locations, by GLN or SGLN.
+pub(crate) const LOCATIONS: Kind<Location> = Kind {
+    what: "location",
+    get: |s, id| s.location(id),
+    list: |s, owner| s.locations(owner),
+    delete: |s, id| s.delete_location(id),
+    owner: |l| &l.owner,
+};
+
+/// Farm plots, by registry id.
+pub(crate) const PLOTS: Kind<Plot> = Kind {
+    what: "plot",
+    get: |s, id| s.plot(id),
+    list: |s, owner| s.plots(owner),
+    delete: |s, id| s.delete_plot(id),
+    owner: |p| &p.owner,
+};
+
+/// One record of `kind`; 404 when absent.
+pub(crate) async fn find<T: Send + 'static>(
+    state: &AppState,
+    kind: &Kind<T>,
+    id: &str,
+) -> Result<T, ApiError> {
+    find_one(state, kind.what, id, kind.get).await
+}
+
+/// The records of `kind` of one organisation (all with `None`).
+pub(crate) async fn list<T: Send + 'static>(
+    state: &AppState,
+    kind: &Kind<T>,
+    owner: Option<String>,
+) -> Result<Vec<T>, ApiError> {
+    let list = kind.list;
+    blocking(state, move |s| list(s, owner.as_deref())).await
+}
+
+/// Deletes a record of `kind` (API and web form): members of its organisation.
+pub(crate) async fn remove<T: Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    kind: &Kind<T>,
+    id: &str,
+) -> Result<(), ApiError> {
+    let record = find(state, kind, id).await?;
+    require(
+        caller,
+        Action::ManageProducts {
+            org: kind.owner_of(&record),
+        },
+    )?;
+    let (delete, id) = (kind.delete, id.to_owned());
+    blocking(state, move |s| delete(s, &id)).await
+}
+
+/// `GET` of a list route: the records of `kind`, optionally `?owner=`.
+async fn list_json<T: Serialize + Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    kind: &Kind<T>,
+    raw: Option<&str>,
+) -> Result<Response, ApiError> {
+    require(caller, Action::ReadRegistry)?;
+    let owner = filters(raw, &["owner"])?.remove("owner");
+    Ok(Json(json!(list(state, kind, owner).await?)).into_response())
+}
+
+/// `GET` of one record of `kind`.
+async fn get_json<T: Serialize + Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    kind: &Kind<T>,
+    id: &str,
+) -> Result<Response, ApiError> {
+    require(caller, Action::ReadRegistry)?;
+    Ok(Json(json!(find(state, kind, id).await?)).into_response())
+}
+
+/// Refuses a body whose id is not the path's.
+fn same_id(body: &str, path: &str) -> Result<(), ApiError> {
+    if body == path {
+        return Ok(());
+    }
+    Err(
+        ApiError::validation(format!("id: the body names {body} but the path {path}"))
+            .with("field", json!("id")),
+    )
+}
+
 async fn list_locations(
     State(state): State<AppState>,
     Auth(caller): Auth,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    require(&caller, Action::ReadRegistry)?;
-    let owner = filters(raw.as_deref(), &["owner"])?.remove("owner");
-    let list = blocking(&state, move |s| s.locations(owner.as_deref())).await?;
-    Ok(Json(json!(list)).into_response())
+    list_json(&state, &caller, &LOCATIONS, raw.as_deref()).await
 }
 
 async fn get_location(
@@ -85,12 +202,33 @@ async fn get_location(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    require(&caller, Action::ReadRegistry)?;
-    let lookup = id.clone();
-    let found = blocking(&state, move |s| s.location(&lookup)).await?;
-    found
-        .map(|l| Json(json!(l)).into_response())
-        .ok_or_else(|| ApiError::not_found(format!("no location {id}")))
+    get_json(&state, &caller, &LOCATIONS, &id).await
+}
+
+async fn delete_location(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    remove(&state, &caller, &LOCATIONS, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Checks and stores a location for its owner (API and web form); `id` is the one the
+/// request addresses.
+pub(crate) async fn save_location(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    mut location: Location,
+) -> Result<Location, ApiError> {
+    location.owner = owner_for(caller, &location.owner)?;
+    same_id(&location.id, id)?;
+    let org = find_organisation(state, &location.owner).await?;
+    check_location(&location, &org.details.company_prefixes)?;
+    let stored = location.clone();
+    blocking(state, move |s| s.put_location(&stored)).await?;
+    Ok(location)
 }
 
 /// `PUT /registry/locations/{id}` (the GLN, or `GLN/254/extension` percent-encoded).
@@ -101,19 +239,8 @@ async fn put_location(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let mut location: Location = json_body(&state, &headers, body).await?;
-    location.owner = owner_for(&caller, &location.owner)?;
-    if location.id != id {
-        return Err(ApiError::validation(format!(
-            "id: the body names {} but the path {id}",
-            location.id
-        ))
-        .with("field", json!("id")));
-    }
-    let org = find_organisation(&state, &location.owner).await?;
-    check_location(&location, &org.details.company_prefixes)?;
-    let stored = location.clone();
-    blocking(&state, move |s| s.put_location(&stored)).await?;
+    let location: Location = json_body(&state, &headers, body).await?;
+    let location = save_location(&state, &caller, &id, location).await?;
     Ok(Json(json!(location)).into_response())
 }
 
@@ -122,10 +249,7 @@ async fn list_plots(
     Auth(caller): Auth,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    require(&caller, Action::ReadRegistry)?;
-    let owner = filters(raw.as_deref(), &["owner"])?.remove("owner");
-    let list = blocking(&state, move |s| s.plots(owner.as_deref())).await?;
-    Ok(Json(json!(list)).into_response())
+    list_json(&state, &caller, &PLOTS, raw.as_deref()).await
 }
 
 async fn get_plot(
@@ -133,12 +257,36 @@ async fn get_plot(
     Auth(caller): Auth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    require(&caller, Action::ReadRegistry)?;
-    let lookup = id.clone();
-    let found = blocking(&state, move |s| s.plot(&lookup)).await?;
-    found
-        .map(|p| Json(json!(p)).into_response())
-        .ok_or_else(|| ApiError::not_found(format!("no plot {id}")))
+    get_json(&state, &caller, &PLOTS, &id).await
+}
+
+async fn delete_plot(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    remove(&state, &caller, &PLOTS, &id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Checks and stores a plot for its owner (API and web form), computing its area when not
+/// given; `raw` is the geometry as the client wrote it (its decimals are checked).
+pub(crate) async fn save_plot(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    mut plot: Plot,
+    raw: Option<&str>,
+) -> Result<Plot, ApiError> {
+    plot.owner = owner_for(caller, &plot.owner)?;
+    same_id(&plot.id, id)?;
+    registry::places::check_place(&plot.province_code, &plot.commune_code)?;
+    let area = check_plot(&plot, raw)?;
+    plot.area_ha = Some(plot.area_ha.unwrap_or((area * 100.0).round() / 100.0));
+    find_organisation(state, &plot.owner).await?;
+    let stored = plot.clone();
+    blocking(state, move |s| s.put_plot(&stored)).await?;
+    Ok(plot)
 }
 
 /// `PUT /registry/plots/{id}`: the geometry is checked on the request text (decimals).
@@ -151,23 +299,10 @@ async fn put_plot(
 ) -> Result<Response, ApiError> {
     require_json(&headers)?;
     let bytes = read_body(&headers, body, state.config.max_body_bytes).await?;
-    let mut plot: Plot = serde_json::from_slice(&bytes)
+    let plot: Plot = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::validation(format!("the body is not the expected JSON: {e}")))?;
-    plot.owner = owner_for(&caller, &plot.owner)?;
-    if plot.id != id {
-        return Err(ApiError::validation(format!(
-            "id: the body names {} but the path {id}",
-            plot.id
-        ))
-        .with("field", json!("id")));
-    }
-    registry::places::check_place(&plot.province_code, &plot.commune_code)?;
     let raw = String::from_utf8_lossy(&bytes);
-    let area = check_plot(&plot, Some(&raw))?;
-    plot.area_ha = Some(plot.area_ha.unwrap_or((area * 100.0).round() / 100.0));
-    find_organisation(&state, &plot.owner).await?;
-    let stored = plot.clone();
-    blocking(&state, move |s| s.put_plot(&stored)).await?;
+    let plot = save_plot(&state, &caller, &id, plot, Some(&raw)).await?;
     Ok(Json(json!(plot)).into_response())
 }
 
@@ -188,10 +323,7 @@ async fn list_codes(
 
 /// One export code.
 pub(crate) async fn find_code(state: &AppState, code: &str) -> Result<ExportCode, ApiError> {
-    let lookup = code.to_owned();
-    blocking(state, move |s| s.code(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no export code {code}")))
+    find_one(state, "export code", code, |s, code| s.code(code)).await
 }
 
 async fn get_code(

@@ -41,6 +41,8 @@ pub enum ExceptionType {
     BadDigitalLink,
     /// A link definition the resolver cannot publish.
     InvalidLink,
+    /// Too many attempts (failed sign-ins); `Retry-After` says when to try again.
+    TooManyRequests,
 }
 
 impl ExceptionType {
@@ -59,7 +61,8 @@ impl ExceptionType {
             // RFC 7807 says `about:blank` when no more specific type exists.
             ExceptionType::MethodNotAllowed
             | ExceptionType::BadDigitalLink
-            | ExceptionType::InvalidLink => "about:blank",
+            | ExceptionType::InvalidLink
+            | ExceptionType::TooManyRequests => "about:blank",
             ExceptionType::Unauthenticated | ExceptionType::Forbidden => {
                 "epcisException:SecurityException"
             }
@@ -85,6 +88,7 @@ impl ExceptionType {
             ExceptionType::Unauthenticated => StatusCode::UNAUTHORIZED,
             ExceptionType::BadDigitalLink | ExceptionType::InvalidLink => StatusCode::BAD_REQUEST,
             ExceptionType::Forbidden => StatusCode::FORBIDDEN,
+            ExceptionType::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -108,6 +112,7 @@ impl ExceptionType {
             ExceptionType::SubscriptionControls => "Subscription error",
             ExceptionType::BadDigitalLink => "Malformed GS1 Digital Link",
             ExceptionType::InvalidLink => "Invalid link",
+            ExceptionType::TooManyRequests => "Too many requests",
         }
     }
 }
@@ -168,6 +173,21 @@ impl ApiError {
         ApiError::new(ExceptionType::NoSuchName, detail)
     }
 
+    /// 429: wait `retry_after_secs` before trying again.
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_secs: u64) -> ApiError {
+        ApiError::new(ExceptionType::TooManyRequests, detail)
+            .with("retryAfter", json!(retry_after_secs))
+    }
+
+    /// The `Retry-After` header value, for a 429.
+    pub fn retry_after(&self) -> Option<HeaderValue> {
+        self.extra
+            .iter()
+            .find(|(k, _)| k == "retryAfter")
+            .and_then(|(_, v)| v.as_u64())
+            .and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok())
+    }
+
     /// 500 ImplementationException; the cause is logged, not shown.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         tracing::error!(%cause, "internal error");
@@ -215,6 +235,9 @@ pub fn problem_response(status: StatusCode, body: &Value) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = problem_response(self.kind.status(), &self.body());
+        if let Some(wait) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, wait);
+        }
         if self.kind == ExceptionType::Unauthenticated {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

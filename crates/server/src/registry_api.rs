@@ -13,9 +13,9 @@ use registry::{
     Action, Caller, NewOrganisation, Organisation, Product, Scope, Suspension, Verification,
 };
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use store::StoreError;
+use store::{Backend, Page, PageRequest, StoreError};
 
 use crate::access::require;
 use crate::auth::{self, Auth};
@@ -165,6 +165,51 @@ async fn register(
     Ok(created(location, json!(org)))
 }
 
+/// A store listing of one page, with one optional filter (an owner, a province).
+type PagedList<T> = fn(&dyn Backend, Option<&str>, &PageRequest) -> Result<Page<T>, StoreError>;
+
+/// `GET path[?filter=…]` of a paged registry list, with its `Link: rel="next"`.
+async fn paged_list<T: Serialize + Send + 'static>(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    raw: Option<&str>,
+    (path, filter): (&str, &str),
+    list: PagedList<T>,
+) -> Result<Response, ApiError> {
+    require(caller, Action::ReadRegistry)?;
+    let page = page_params(state, path, parse_query(raw)?)?;
+    let mut value = None;
+    for (name, v) in &page.params {
+        if name != filter {
+            return Err(ApiError::query_param(format!(
+                "unknown query parameter {name} for {path}"
+            )));
+        }
+        value = Some(v.clone());
+    }
+    let request = page.request();
+    let result = blocking(state, move |s| list(s, value.as_deref(), &request)).await?;
+    let mut response = Json(json!(result.items)).into_response();
+    if let Some(link) = next_link(state, headers, path, &page, result.next.as_deref()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
+}
+
+/// One record the store may lack: 404 naming `what` and `id` when absent.
+pub(crate) async fn find_one<T: Send + 'static>(
+    state: &AppState,
+    what: &str,
+    id: &str,
+    get: fn(&dyn Backend, &str) -> Result<Option<T>, StoreError>,
+) -> Result<T, ApiError> {
+    let lookup = id.to_owned();
+    blocking(state, move |s| get(s, &lookup))
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no {what} {id}")))
+}
+
 /// `GET /registry/organisations[?province=CODE]`.
 async fn list_organisations(
     State(state): State<AppState>,
@@ -172,40 +217,24 @@ async fn list_organisations(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    require(&caller, Action::ReadRegistry)?;
-    let path = "/registry/organisations";
-    let page = page_params(&state, path, parse_query(raw.as_deref())?)?;
-    let mut province = None;
-    for (name, value) in &page.params {
-        match name.as_str() {
-            "province" => province = Some(value.clone()),
-            other => {
-                return Err(ApiError::query_param(format!(
-                    "unknown query parameter {other} for {path}"
-                )))
-            }
-        }
-    }
-    let request = page.request();
-    let result = blocking(&state, move |s| {
-        s.organisations(province.as_deref(), &request)
-    })
-    .await?;
-    let mut response = Json(json!(result.items)).into_response();
-    if let Some(link) = next_link(&state, &headers, path, &page, result.next.as_deref()) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    let route = ("/registry/organisations", "province");
+    paged_list(
+        &state,
+        &caller,
+        &headers,
+        raw.as_deref(),
+        route,
+        |s, p, r| s.organisations(p, r),
+    )
+    .await
 }
 
+/// One organisation.
 pub(crate) async fn find_organisation(
     state: &AppState,
     id: &str,
 ) -> Result<Organisation, ApiError> {
-    let lookup = id.to_owned();
-    blocking(state, move |s| s.organisation(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no organisation {id}")))
+    find_one(state, "organisation", id, |s, id| s.organisation(id)).await
 }
 
 /// `GET /registry/organisations/{id}`.
@@ -311,27 +340,16 @@ async fn list_products(
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    require(&caller, Action::ReadRegistry)?;
-    let path = "/registry/products";
-    let page = page_params(&state, path, parse_query(raw.as_deref())?)?;
-    let mut owner = None;
-    for (name, value) in &page.params {
-        match name.as_str() {
-            "owner" => owner = Some(value.clone()),
-            other => {
-                return Err(ApiError::query_param(format!(
-                    "unknown query parameter {other} for {path}"
-                )))
-            }
-        }
-    }
-    let request = page.request();
-    let result = blocking(&state, move |s| s.products(owner.as_deref(), &request)).await?;
-    let mut response = Json(json!(result.items)).into_response();
-    if let Some(link) = next_link(&state, &headers, path, &page, result.next.as_deref()) {
-        response.headers_mut().insert(header::LINK, link);
-    }
-    Ok(response)
+    let route = ("/registry/products", "owner");
+    paged_list(
+        &state,
+        &caller,
+        &headers,
+        raw.as_deref(),
+        route,
+        |s, o, r| s.products(o, r),
+    )
+    .await
 }
 
 fn gtin_of(text: &str) -> Result<String, ApiError> {
@@ -343,10 +361,7 @@ fn gtin_of(text: &str) -> Result<String, ApiError> {
 /// One product by GTIN (any length; padded to 14 digits).
 pub(crate) async fn find_product(state: &AppState, gtin: &str) -> Result<Product, ApiError> {
     let gtin = gtin_of(gtin)?;
-    let lookup = gtin.clone();
-    blocking(state, move |s| s.product(&lookup))
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no product {gtin}")))
+    find_one(state, "product", &gtin, |s, gtin| s.product(gtin)).await
 }
 
 /// `GET /registry/products/{gtin}`.

@@ -12,6 +12,7 @@ use registry::{Caller, Principal};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::audit::{Attempt, ClientAddress};
 use crate::auth::{self, Auth, SESSION_COOKIE, SESSION_TTL_MS};
 use crate::problem::ApiError;
 use crate::registry_api::json_body;
@@ -33,13 +34,43 @@ struct Credentials {
 }
 
 /// Checks a user's password and opens a session; returns the user and the cookie secret.
-/// The same answer for an unknown user and a wrong password.
+/// The same answer for an unknown user and a wrong password; after too many failures for
+/// the name or from the address `from`, 429 (see [`crate::login_limit`]).
 pub(crate) async fn sign_in(
     state: &AppState,
     name: String,
     password: String,
+    from: &str,
 ) -> Result<(User, String), ApiError> {
-    let lookup = name.clone();
+    let limit = &state.login_limit;
+    if let Some(wait_ms) = limit.wait_ms(&name, from, auth::now_ms()) {
+        let secs = u64::try_from(wait_ms.max(1)).unwrap_or(1).div_ceil(1000);
+        return Err(ApiError::too_many_requests(
+            format!("too many failed sign-ins for this user name or from this address; try again in {secs} s"),
+            secs,
+        ));
+    }
+    let result = check_password(state, &name, password).await;
+    match &result {
+        Ok(_) => limit.succeeded(&name),
+        Err(e) if e.kind.status() == StatusCode::UNAUTHORIZED => {
+            limit.failed(&name, from, auth::now_ms())
+        }
+        Err(_) => {}
+    }
+    let user = result?;
+    let secret = auth::random_secret();
+    let (hash, user_name, now) = (auth::sha256_hex(&secret), user.name.clone(), auth::now_ms());
+    blocking(state, move |s| {
+        s.create_session(&hash, &user_name, now, now + SESSION_TTL_MS)
+    })
+    .await?;
+    Ok((user, secret))
+}
+
+/// The enabled user `name` if `password` is theirs.
+async fn check_password(state: &AppState, name: &str, password: String) -> Result<User, ApiError> {
+    let lookup = name.to_owned();
     let user = blocking(state, move |s| s.user(&lookup)).await?;
     let refused = || ApiError::unauthenticated("wrong user name or password");
     let Some(user) = user.filter(|u| !u.disabled) else {
@@ -54,16 +85,17 @@ pub(crate) async fn sign_in(
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
         .await
         .map_err(ApiError::internal)?;
-    if !ok {
-        return Err(refused());
+    if ok {
+        Ok(user)
+    } else {
+        Err(refused())
     }
-    let secret = auth::random_secret();
-    let (hash, user_name, now) = (auth::sha256_hex(&secret), user.name.clone(), auth::now_ms());
-    blocking(state, move |s| {
-        s.create_session(&hash, &user_name, now, now + SESSION_TTL_MS)
-    })
-    .await?;
-    Ok((user, secret))
+}
+
+/// Marks a sign-in response with the name tried, for the audit log.
+pub(crate) fn attempted(mut response: Response, name: String) -> Response {
+    response.extensions_mut().insert(Attempt(name));
+    response
 }
 
 /// The `Set-Cookie` value for a session (empty secret: remove the cookie); `Secure` when the
@@ -99,11 +131,16 @@ pub(crate) async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<()
 /// `POST /auth/login` `{"name": …, "password": …}`.
 async fn login(
     State(state): State<AppState>,
+    ClientAddress(from): ClientAddress,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let c: Credentials = json_body(&state, &headers, body).await?;
-    let (user, secret) = sign_in(&state, c.name, c.password).await?;
+    let name = c.name.clone();
+    let (user, secret) = match sign_in(&state, c.name, c.password, &from).await {
+        Ok(signed_in) => signed_in,
+        Err(e) => return Ok(attempted(e.into_response(), name)),
+    };
     let mut response = Json(json!({
         "name": user.name,
         "role": user.binding.role,
@@ -114,7 +151,7 @@ async fn login(
     response
         .headers_mut()
         .insert(header::SET_COOKIE, session_cookie(&state, &secret));
-    Ok(response)
+    Ok(attempted(response, name))
 }
 
 /// `POST /auth/logout`.

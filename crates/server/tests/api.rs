@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use registry::accounts::AccountRole;
 use serde_json::{json, Value};
 use server::ServerConfig;
 
@@ -762,4 +763,63 @@ async fn unfinished_jobs_resume_at_start() {
     let job = s.wait_job(&format!("/capture/{}", enc(&id))).await;
     assert_eq!(job["success"], true, "{job}");
     assert_eq!(s.ids("/events?perPage=100").await.len(), 6);
+}
+
+#[tokio::test]
+async fn metrics_are_for_operators_loopback_or_when_public() {
+    let s = TestServer::with_config(ServerConfig {
+        metrics_loopback: false,
+        ..ServerConfig::default()
+    })
+    .await;
+    assert_problem(
+        s.anon.get(s.url("/metrics")).send().await.unwrap(),
+        401,
+        "epcisException:SecurityException",
+    )
+    .await;
+    assert_problem(
+        s.get("/metrics").await,
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    let operator = client_with(&token(&s.store, AccountRole::Operator, None, None));
+    let r = operator.get(s.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("traceport_http_requests_total"));
+    assert_eq!(
+        s.anon.get(s.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+
+    // Loopback (the default): straight from this host yes, forwarded by a proxy no.
+    let s = TestServer::start().await;
+    assert_eq!(
+        s.anon.get(s.url("/metrics")).send().await.unwrap().status(),
+        200
+    );
+    let r = s
+        .anon
+        .get(s.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    let s = TestServer::with_config(ServerConfig {
+        metrics_public: true,
+        metrics_loopback: false,
+        ..ServerConfig::default()
+    })
+    .await;
+    assert_eq!(
+        s.anon.get(s.url("/metrics")).send().await.unwrap().status(),
+        200
+    );
 }

@@ -1,6 +1,7 @@
 //! The web pages in a real browser: headless Chromium, driven by `tests/browser/flows.mjs`
 //! (playwright-core), clicks through /ui against the real server. An organisation's
-//! administrator signs in, adds a product and edits it from its row; an official revokes a planting-area
+//! administrator signs in, adds a product and edits it and its certificates from its row; another
+//! adds a farm plot with a polygon (a self-intersecting one refused first); an official revokes a planting-area
 //! code and then sees the event naming it flagged. Each flow checks the page text after every
 //! step; here we check its screenshot is not blank and that the store holds what the pages said.
 
@@ -118,8 +119,56 @@ async fn an_organisation_adds_and_edits_a_product_in_chromium() {
         "{product}"
     );
     assert_eq!(product["owner"], TEST_ORG, "{product}");
+    assert_eq!(
+        product["certificates"],
+        serde_json::json!([{"scheme": "VietGAP", "number": "VG-33-0042",
+            "issuer": "Chi cục TT&BVTV Hưng Yên", "validUntil": "2027-06-30"}]),
+        "{product}"
+    );
     let r = s.get(&format!("/registry/products/{foreign}")).await;
     assert_eq!(r.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_organisation_adds_a_plot_with_a_polygon_in_chromium() {
+    let s = TestServer::start().await; // TEST_ORG is in province 01
+    let password = "mật-khẩu-quản-trị-07";
+    user(
+        &s.store,
+        "quan-tri-thua",
+        password,
+        AccountRole::Admin,
+        Some(TEST_ORG),
+        None,
+    );
+    let ring = |points: &[(f64, f64)]| {
+        let positions: Vec<String> = points
+            .iter()
+            .map(|(lon, lat)| format!("[{lon:.6},{lat:.6}]"))
+            .collect();
+        format!(
+            r#"{{"type":"Polygon","coordinates":[[{}]]}}"#,
+            positions.join(",")
+        )
+    };
+    let (w, e, s_, n) = (105.8, 105.802, 21.0, 21.002);
+    let polygon = ring(&[(w, s_), (e, s_), (e, n), (w, n), (w, s_)]);
+    let bowtie = ring(&[(w, s_), (e, n), (e, s_), (w, n), (w, s_)]);
+    let shots = tempfile::tempdir().unwrap();
+    run_flow(
+        &s.base,
+        "places",
+        shots.path(),
+        serde_json::json!({"user": "quan-tri-thua", "password": password,
+                           "plot": "thua-07", "polygon": polygon, "bowtie": bowtie}),
+    )
+    .await;
+    assert_not_blank(&shots.path().join("places.png"));
+    let plot: serde_json::Value = s.get("/registry/plots/thua-07").await.json().await.unwrap();
+    assert_eq!(plot["owner"], TEST_ORG, "{plot}");
+    assert_eq!(plot["geometry"]["type"], "Polygon", "{plot}");
+    let area = plot["areaHa"].as_f64().unwrap_or_default();
+    assert!((4.0..5.0).contains(&area), "about 4.6 ha: {plot}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,30 +5,9 @@ mod common;
 
 use common::*;
 use registry::accounts::AccountRole;
-use reqwest::Client;
 use serde_json::{json, Value};
 
 const NS: &str = "https://ns.traceport.org/epcis/";
-
-async fn put_raw(client: &Client, s: &TestServer, path: &str, body: &str) -> reqwest::Response {
-    client
-        .put(s.url(path))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn post(client: &Client, s: &TestServer, path: &str, body: &Value) -> reqwest::Response {
-    client
-        .post(s.url(path))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn plots_are_checked_as_the_eudr_asks() {
@@ -79,13 +58,13 @@ async fn plots_are_checked_as_the_eudr_asks() {
             "intersects itself",
         ),
     ] {
-        let r = put_raw(&s.client, &s, "/registry/plots/p1", &body).await;
+        let r = put_as(&s.client, &s, "/registry/plots/p1", &body).await;
         let p = assert_problem(r, 400, "epcisException:ValidationException").await;
         assert_eq!(p["field"], field, "{p}");
         assert!(p["detail"].as_str().unwrap().contains(words), "{p}");
     }
     let polygon = r#"{"type": "Polygon", "coordinates": [[[106.130000, 20.660000], [106.131920, 20.660000], [106.131920, 20.662250], [106.130000, 20.662250], [106.130000, 20.660000]]]}"#;
-    let r = put_raw(
+    let r = put_as(
         &s.client,
         &s,
         "/registry/plots/p1",
@@ -93,15 +72,7 @@ async fn plots_are_checked_as_the_eudr_asks() {
     )
     .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let got: Value = s
-        .anon
-        .get(s.url("/registry/plots/p1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got = json_of(&s.anon, &s.url("/registry/plots/p1")).await;
     assert_eq!(got["owner"], TEST_ORG);
     let area = got["areaHa"].as_f64().unwrap();
     assert!((area - 5.0).abs() < 0.1, "{area}");
@@ -111,7 +82,7 @@ async fn plots_are_checked_as_the_eudr_asks() {
         &test_org("beta", "0100000002", &["8930002"], "01"),
     );
     let beta = client_with(&token(&s.store, AccountRole::Admin, Some("beta"), None));
-    let r = put_raw(
+    let r = put_as(
         &beta,
         &s,
         "/registry/plots/p1",
@@ -119,8 +90,29 @@ async fn plots_are_checked_as_the_eudr_asks() {
     )
     .await;
     assert_problem(r, 409, "epcisException:ResourceAlreadyExistsException").await;
+    // Nor delete it; the public is asked to sign in; the owner deletes it once.
+    let delete = |c: &reqwest::Client| c.delete(s.url("/registry/plots/p1")).send();
+    assert_problem(
+        delete(&beta).await.unwrap(),
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    assert_problem(
+        delete(&s.anon).await.unwrap(),
+        401,
+        "epcisException:SecurityException",
+    )
+    .await;
+    assert_eq!(delete(&s.client).await.unwrap().status(), 204);
+    assert_problem(
+        delete(&s.client).await.unwrap(),
+        404,
+        "epcisException:NoSuchNameException",
+    )
+    .await;
     // Locations: GLN check digit and prefix.
-    let r = put_raw(
+    let r = put_as(
         &s.client,
         &s,
         "/registry/locations/8931234000012",
@@ -128,8 +120,19 @@ async fn plots_are_checked_as_the_eudr_asks() {
     )
     .await;
     assert_problem(r, 400, "epcisException:ValidationException").await;
-    let r = put_raw(&s.client, &s, "/registry/locations/8931234000011", r#"{"id": "8931234000011", "nameVi": "Kho", "provinceCode": "01", "communeCode": "00004", "coordinates": [21.035, 105.834]}"#).await;
+    let r = put_as(&s.client, &s, "/registry/locations/8931234000011", r#"{"id": "8931234000011", "nameVi": "Kho", "provinceCode": "01", "communeCode": "00004", "coordinates": [21.035, 105.834]}"#).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = s
+        .client
+        .delete(s.url("/registry/locations/8931234000011"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        s.get("/registry/locations/8931234000011").await.status(),
+        404
+    );
 }
 
 fn event_naming(code: &str, n: u32) -> Value {
@@ -160,11 +163,11 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
     let s = TestServer::start().await; // TEST_ORG is in province 01
     let code = json!({"code": "VN-HNLO-0001", "kind": "plantingArea", "crop": "longan", "areaHa": 1.5,
         "households": 4, "targetMarket": "CN", "provinceCode": "01"});
-    let r = post(&s.client, &s, "/registry/codes", &code).await;
+    let r = post_as(&s.client, &s, "/registry/codes", &code).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let r = post(&s.client, &s, "/registry/codes", &code).await;
+    let r = post_as(&s.client, &s, "/registry/codes", &code).await;
     assert_problem(r, 409, "epcisException:ResourceAlreadyExistsException").await;
-    let r = post(
+    let r = post_as(
         &s.client,
         &s,
         "/registry/codes",
@@ -187,7 +190,7 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
     ));
     let status = |st: &str, reason: &str| json!({"status": st, "reason": reason, "authority": "Chi cục TT&BVTV Hà Nội"});
     // The organisation cannot issue its own code; another province cannot either.
-    let r = post(
+    let r = post_as(
         &s.client,
         &s,
         "/registry/codes/VN-HNLO-0001/status",
@@ -195,7 +198,7 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
     )
     .await;
     assert_problem(r, 403, "epcisException:SecurityException").await;
-    let r = post(
+    let r = post_as(
         &elsewhere,
         &s,
         "/registry/codes/VN-HNLO-0001/status",
@@ -203,7 +206,7 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
     )
     .await;
     assert_problem(r, 403, "epcisException:SecurityException").await;
-    let r = post(
+    let r = post_as(
         &official,
         &s,
         "/registry/codes/VN-HNLO-0001/status",
@@ -218,7 +221,7 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
             .contains("applied cannot become suspended"),
         "{p}"
     );
-    let r = post(
+    let r = post_as(
         &official,
         &s,
         "/registry/codes/VN-HNLO-0001/status",
@@ -243,7 +246,7 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
     assert_eq!(flags, json!([]));
 
     // Revoked: the earlier event now shows, and a new one is flagged at capture.
-    let r = post(
+    let r = post_as(
         &official,
         &s,
         "/registry/codes/VN-HNLO-0001/status",
@@ -251,7 +254,7 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
     )
     .await;
     assert_problem(r, 400, "epcisException:ValidationException").await;
-    let r = post(
+    let r = post_as(
         &official,
         &s,
         "/registry/codes/VN-HNLO-0001/status",

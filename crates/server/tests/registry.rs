@@ -30,19 +30,9 @@ fn registration(id: &str, tax: &str, prefix: &str, province: &str) -> Value {
     })
 }
 
-async fn post(client: &Client, s: &TestServer, path: &str, body: &Value) -> reqwest::Response {
-    client
-        .post(s.url(path))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap()
-}
-
 /// A client holding the session cookie of `name`.
 async fn signed_in(s: &TestServer, name: &str, password: &str) -> Client {
-    let r = post(
+    let r = post_as(
         &s.anon,
         s,
         "/auth/login",
@@ -84,14 +74,14 @@ async fn bad_registrations_get_precise_errors() {
     v["organisation"]["unknown"] = json!(1);
     cases.push((v.clone(), 400, ""));
     for (body, status, field) in cases {
-        let r = post(&s.anon, &s, "/registry/organisations", &body).await;
+        let r = post_as(&s.anon, &s, "/registry/organisations", &body).await;
         let problem = assert_problem(r, status, "epcisException:ValidationException").await;
         if !field.is_empty() {
             assert_eq!(problem["field"], field, "{problem}");
         }
     }
     // Registered once; a second registration of the same id, tax code or prefix is a conflict.
-    let r = post(
+    let r = post_as(
         &s.anon,
         &s,
         "/registry/organisations",
@@ -123,7 +113,7 @@ async fn bad_registrations_get_precise_errors() {
             body["organisation"]["companyPrefixes"] = json!(["8939999", "9521234"]);
             body["organisation"]["country"] = json!("VN");
         }
-        let r = post(&s.anon, &s, "/registry/organisations", &body).await;
+        let r = post_as(&s.anon, &s, "/registry/organisations", &body).await;
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
         if words == "9521234" {
@@ -150,7 +140,7 @@ async fn bad_registrations_get_precise_errors() {
 #[tokio::test]
 async fn an_organisation_is_verified_by_its_official_then_manages_products_and_tokens() {
     let s = TestServer::start().await;
-    let r = post(
+    let r = post_as(
         &s.anon,
         &s,
         "/registry/organisations",
@@ -184,7 +174,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
         "epcList": [format!("https://id.gs1.org/01/0{item}/21/1")],
     });
     // Not yet verified: no capture, no products.
-    let r = post(&admin, &s, "/events", &event).await;
+    let r = post_as(&admin, &s, "/events", &event).await;
     let p = assert_problem(r, 403, "epcisException:SecurityException").await;
     assert!(
         p["detail"].as_str().unwrap().contains("not verified"),
@@ -205,7 +195,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
         Some("33"),
     ));
     for (client, status) in [(&admin, 403), (&other_official, 403), (&s.anon, 401)] {
-        let r = post(
+        let r = post_as(
             client,
             &s,
             "/registry/organisations/coop-a/status",
@@ -214,7 +204,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
         .await;
         assert_eq!(r.status().as_u16(), status);
     }
-    let r = post(
+    let r = post_as(
         &official,
         &s,
         "/registry/organisations/coop-a/status",
@@ -223,7 +213,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
     .await;
     let p = assert_problem(r, 400, "epcisException:ValidationException").await;
     assert_eq!(p["field"], "reason");
-    let r = post(
+    let r = post_as(
         &official,
         &s,
         "/registry/organisations/coop-a/status",
@@ -239,7 +229,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
         .starts_with("token:"));
 
     // Verified: capture works, products under its own prefix only.
-    let r = post(&admin, &s, "/events", &event).await;
+    let r = post_as(&admin, &s, "/events", &event).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let product = json!({"nameVi": "Thanh long ruột đỏ", "nameEn": "Red dragon fruit", "group": "other",
         "category": "fruit", "netContent": "1 kg", "shelfLifeDays": 20, "standards": ["TCVN 11246:2015"],
@@ -301,7 +291,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
     assert_problem(r, 403, "epcisException:SecurityException").await;
 
     // Tokens: the admin issues one for its organisation; escalation is refused.
-    let r = post(
+    let r = post_as(
         &admin,
         &s,
         "/registry/tokens",
@@ -328,11 +318,11 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
         json!({"name": "x", "role": "nationalOfficial"}),
         json!({"name": "x", "role": "admin", "org": TEST_ORG}),
     ] {
-        let r = post(&admin, &s, "/registry/tokens", &body).await;
+        let r = post_as(&admin, &s, "/registry/tokens", &body).await;
         assert_problem(r, 403, "epcisException:SecurityException").await;
     }
     // A token cannot mint a token with more scopes than it has.
-    let r = post(&erp, &s, "/registry/tokens", &json!({"name": "more"})).await;
+    let r = post_as(&erp, &s, "/registry/tokens", &json!({"name": "more"})).await;
     assert_problem(r, 403, "epcisException:SecurityException").await;
     let listed: Value = admin
         .get(s.url("/registry/tokens"))
@@ -354,7 +344,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
     assert_problem(r, 401, "epcisException:SecurityException").await;
 
     // Suspension stops capture at once; reinstating restores it.
-    let r = post(
+    let r = post_as(
         &official,
         &s,
         "/registry/organisations/coop-a/status",
@@ -364,9 +354,9 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
     assert_eq!(r.status(), 200);
     let mut e2 = event.clone();
     e2["eventTime"] = json!("2025-08-02T08:00:00+07:00");
-    let r = post(&admin, &s, "/events", &e2).await;
+    let r = post_as(&admin, &s, "/events", &e2).await;
     assert_problem(r, 403, "epcisException:SecurityException").await;
-    let r = post(
+    let r = post_as(
         &official,
         &s,
         "/registry/organisations/coop-a/status",
@@ -374,7 +364,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
     )
     .await;
     assert_eq!(r.status(), 200);
-    let r = post(&admin, &s, "/events", &e2).await;
+    let r = post_as(&admin, &s, "/events", &e2).await;
     assert_eq!(r.status(), 201);
 
     // Sign out: the cookie no longer works.
@@ -389,7 +379,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
         .await
         .unwrap();
     assert_eq!(me["role"], "public");
-    let r = post(
+    let r = post_as(
         &s.anon,
         &s,
         "/auth/login",
@@ -397,7 +387,7 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
     )
     .await;
     assert_problem(r, 401, "epcisException:SecurityException").await;
-    let r = post(
+    let r = post_as(
         &s.anon,
         &s,
         "/auth/login",

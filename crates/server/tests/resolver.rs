@@ -45,6 +45,12 @@ fn location(r: &reqwest::Response) -> String {
     r.headers()["location"].to_str().unwrap().to_string()
 }
 
+/// Asserts that `path` redirects to `expected`.
+async fn assert_redirect(s: &TestServer, path: &str, expected: &str) {
+    let r = get(s, path, &[]).await;
+    assert_eq!(location(&r), expected, "{path}");
+}
+
 async fn add_link(s: &TestServer, body: Value) -> Value {
     let r = no_redirects()
         .post(s.url("/links"))
@@ -211,18 +217,20 @@ async fn brand_links_walk_up_from_serial_to_lot_to_gtin() {
     )
     .await;
     // GTIN level default replaces the built-in passport.
-    let r = get(&s, path(B1), &[]).await;
-    assert_eq!(location(&r), "https://brand.example/coffee");
+    assert_redirect(&s, path(B1), "https://brand.example/coffee").await;
     // Lot level.
-    let r = get(&s, &format!("{}?linkType=gs1:recallStatus", path(LOT)), &[]).await;
-    assert_eq!(location(&r), "https://brand.example/recall/LOT1");
-    let r = get(
+    assert_redirect(
         &s,
-        &format!("{}/21/B1?linkType=gs1:recallStatus", path(LOT)),
-        &[],
+        &format!("{}?linkType=gs1:recallStatus", path(LOT)),
+        "https://brand.example/recall/LOT1",
     )
     .await;
-    assert_eq!(location(&r), "https://brand.example/recall/LOT1");
+    assert_redirect(
+        &s,
+        &format!("{}/21/B1?linkType=gs1:recallStatus", path(LOT)),
+        "https://brand.example/recall/LOT1",
+    )
+    .await;
     let r = get(
         &s,
         "/01/08931234000011/10/OTHER?linkType=gs1:recallStatus",
@@ -231,13 +239,12 @@ async fn brand_links_walk_up_from_serial_to_lot_to_gtin() {
     .await;
     assert_eq!(r.status(), 404);
     // Serial range beats the built-in verification link; outside it the built-in answers.
-    let r = get(
+    assert_redirect(
         &s,
         &format!("{}?linkType=gs1:verificationService", path(B1)),
-        &[],
+        "https://brand.example/verify",
     )
     .await;
-    assert_eq!(location(&r), "https://brand.example/verify");
     let r = get(
         &s,
         "/01/08931234000011/21/C1?linkType=gs1:verificationService",
@@ -260,13 +267,12 @@ async fn brand_links_walk_up_from_serial_to_lot_to_gtin() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = get(
+    assert_redirect(
         &s,
         &format!("{}?linkType=gs1:verificationService", path(B1)),
-        &[],
+        "https://brand.example/verify2",
     )
     .await;
-    assert_eq!(location(&r), "https://brand.example/verify2");
     let listed: Value = no_redirects()
         .get(s.url(&format!("/links?anchor={gtin_b}")))
         .bearer_auth(TOKEN)

@@ -47,12 +47,16 @@ pub trait RegistryStore: Send + Sync {
     fn location(&self, id: &str) -> Result<Option<Location>, StoreError>;
     /// Locations of one organisation (all with `None`), by id.
     fn locations(&self, owner: Option<&str>) -> Result<Vec<Location>, StoreError>;
+    /// Deletes a location; `NotFound` when absent.
+    fn delete_location(&self, id: &str) -> Result<(), StoreError>;
     /// Creates or replaces a plot. `Conflict` when another organisation holds the id.
     fn put_plot(&self, plot: &Plot) -> Result<(), StoreError>;
     /// One plot.
     fn plot(&self, id: &str) -> Result<Option<Plot>, StoreError>;
     /// Plots of one organisation (all with `None`), by id.
     fn plots(&self, owner: Option<&str>) -> Result<Vec<Plot>, StoreError>;
+    /// Deletes a plot; `NotFound` when absent.
+    fn delete_plot(&self, id: &str) -> Result<(), StoreError>;
 
     /// Records a new export code; `Conflict` when it exists.
     fn create_code(&self, code: &ExportCode) -> Result<(), StoreError>;

@@ -296,7 +296,7 @@ fn places_and_codes() {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(s.locations(Some("a")).unwrap(), vec![loc.clone()]);
-    assert_eq!(s.location(&loc.id).unwrap(), Some(loc));
+    assert_eq!(s.location(&loc.id).unwrap(), Some(loc.clone()));
     let plot = Plot {
         id: "vn-hylo-0012".into(),
         owner: "a".into(),
@@ -308,7 +308,22 @@ fn places_and_codes() {
         geometry: serde_json::json!({"type": "Point", "coordinates": [106.133547, 20.664812]}),
     };
     s.put_plot(&plot).unwrap();
-    assert_eq!(s.plots(None).unwrap(), vec![plot]);
+    assert_eq!(s.plots(None).unwrap(), vec![plot.clone()]);
+    // Deleting: gone, then NotFound; a freed id may be taken by another organisation.
+    s.delete_location(&loc.id).unwrap();
+    assert_eq!(s.location(&loc.id).unwrap(), None);
+    assert!(matches!(
+        s.delete_location(&loc.id),
+        Err(StoreError::NotFound(_))
+    ));
+    s.put_location(&stolen).unwrap();
+    s.delete_plot(&plot.id).unwrap();
+    assert!(s.plots(None).unwrap().is_empty());
+    assert!(matches!(
+        s.delete_plot(&plot.id),
+        Err(StoreError::NotFound(_))
+    ));
+    s.put_plot(&plot).unwrap();
 
     let mut code = ExportCode {
         code: "VN-HYLO-0012".into(),

@@ -52,6 +52,10 @@ pub struct FileConfig {
     pub link_admin_token: Option<String>,
     /// Accept Digital Link 1.0 short names (`/gtin/…`) on resolver paths.
     pub legacy_digital_links: Option<bool>,
+    /// Serve `/metrics` to anyone.
+    pub metrics_public: Option<bool>,
+    /// Serve `/metrics` to requests straight from this host.
+    pub metrics_loopback: Option<bool>,
 }
 
 impl FileConfig {
@@ -136,6 +140,8 @@ impl Settings {
             legacy_digital_links: file
                 .legacy_digital_links
                 .unwrap_or(defaults.legacy_digital_links),
+            metrics_public: file.metrics_public.unwrap_or(defaults.metrics_public),
+            metrics_loopback: file.metrics_loopback.unwrap_or(defaults.metrics_loopback),
         };
         if server.default_per_page == 0 || server.max_per_page < server.default_per_page {
             return Err(CliError::Usage(format!(

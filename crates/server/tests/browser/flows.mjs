@@ -3,7 +3,8 @@
 //
 //   node flows.mjs BASE_URL FLOW SHOT_DIR '{"user": ..., ...}'
 //
-// FLOW is "products" (an organisation's administrator adds and edits a product) or "revoke" (an
+// FLOW is "products" (an organisation's administrator adds and edits a product and its
+// certificates), "places" (an administrator adds a farm plot with a polygon) or "revoke" (an
 // official revokes a planting-area code and then sees the flagged events). Any failed check
 // throws, and the process exits non-zero with the step and the page text.
 
@@ -144,6 +145,27 @@ async function products(page) {
     throw new Error(`the row was not changed: ${edited}`);
   }
 
+  step("edit the product's certificates; the passport shows them");
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: "load" }),
+    row.getByRole("link", { name: "Edit", exact: true }).click(),
+  ]);
+  await form
+    .locator('textarea[name="certificates"]')
+    .fill("VietGAP; VG-33-0042; Chi cục TT&BVTV Hưng Yên; 2027-06-30");
+  await expectSaved(page, await submit(page, form.locator("button")));
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: "load" }),
+    page.locator("tr", { hasText: gtin14 }).getByRole("link", { name: "Edit", exact: true }).click(),
+  ]);
+  const certificates = await form.locator('textarea[name="certificates"]').inputValue();
+  if (!certificates.startsWith("VietGAP; VG-33-0042")) {
+    throw new Error(`the edit form shows certificates "${certificates}"`);
+  }
+  await page.goto(`${base}/passport/01/${gtin14}?lang=en`);
+  await expectText(page, "Certificates", "VietGAP VG-33-0042");
+  await page.goto(`${base}/ui/products?lang=en`);
+
   step("a GTIN outside the organisation's prefixes is refused with the reason");
   await fill({ gtin: foreignGtin, nameVi: "Không phải của tôi" });
   const refused = await submit(page, form.locator("button"));
@@ -205,7 +227,44 @@ async function revoke(page) {
   await shot(page, "flags");
 }
 
-const flows = { products, revoke };
+async function places(page) {
+  const { user, password, plot, polygon, bowtie } = args;
+  await signIn(page, user, password);
+
+  step("open the places page");
+  await follow(page, "Places");
+  await expectText(page, "Locations", "Plots", "Add or change a plot");
+  const form = page.locator("form.plot-form");
+  const fill = async (geometry) => {
+    await form.locator('input[name="id"]').fill(plot);
+    await form.locator('input[name="name"]').fill("Thửa nhãn số 7");
+    await form.locator('input[name="crop"]').fill("nhãn");
+    await form.locator('select[name="provinceCode"]').selectOption("01");
+    await form.locator('textarea[name="geometry"]').fill(geometry);
+  };
+
+  step("a self-intersecting polygon is refused beside the field");
+  await fill(bowtie);
+  const refused = await submit(page, form.locator("button"));
+  if (refused.status !== 400) throw new Error(`expected 400, got ${refused.status}`);
+  const error = await page.locator("form.plot-form #error-geometry").innerText();
+  if (!error.includes("intersects itself")) throw new Error(`the geometry error reads: ${error}`);
+  const kept = await form.locator('input[name="name"]').inputValue();
+  if (kept !== "Thửa nhãn số 7") throw new Error(`the form lost what was typed: ${kept}`);
+
+  step("a polygon is saved and listed");
+  await form.locator('textarea[name="geometry"]').fill(polygon);
+  await expectSaved(page, await submit(page, form.locator("button")));
+  const row = page.locator("#plots tr", { hasText: plot });
+  if ((await row.count()) !== 1) throw new Error(`one row for ${plot} expected:\n${await bodyText(page)}`);
+  const text = await row.innerText();
+  for (const t of ["Thửa nhãn số 7", "nhãn", "Polygon", "Hà Nội"]) {
+    if (!text.includes(t)) throw new Error(`the plot row lacks "${t}": ${text}`);
+  }
+  await shot(page, "places");
+}
+
+const flows = { products, revoke, places };
 if (!flows[flow]) {
   console.error(`unknown flow ${flow}; one of ${Object.keys(flows).join(", ")}`);
   process.exit(2);

@@ -412,3 +412,110 @@ pub fn ink(png_path: &std::path::Path) -> (f64, usize) {
     }
     (dark as f64 / pixels as f64, levels.len())
 }
+
+/// Sends `body` as JSON with `method` (`POST`, `PUT` …) from `client`.
+pub async fn send_json(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: &str,
+) -> reqwest::Response {
+    client
+        .request(method, url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `GET url` from `client`; the body as text.
+pub async fn text_of(client: &reqwest::Client, url: &str) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// `GET url` from `client`; the body as JSON.
+pub async fn json_of(client: &reqwest::Client, url: &str) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// Posts a form from `client`.
+pub async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    client.post(url).form(fields).send().await.unwrap()
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (to see them).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token of the first form of a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("a form with a CSRF token");
+    let rest = &html[at + 19..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// Signs `b` in through the sign-in page.
+pub async fn sign_in(s: &TestServer, b: &reqwest::Client, name: &str, password: &str) {
+    let r = post_form(
+        b,
+        &s.url("/ui/login"),
+        &[("name", name), ("password", password)],
+    )
+    .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+}
+
+/// `POST path` with a JSON body from `client`.
+pub async fn post_as(
+    client: &reqwest::Client,
+    s: &TestServer,
+    path: &str,
+    body: &Value,
+) -> reqwest::Response {
+    send_json(
+        client,
+        reqwest::Method::POST,
+        &s.url(path),
+        &body.to_string(),
+    )
+    .await
+}
+
+/// `PUT path` with JSON text from `client`.
+pub async fn put_as(
+    client: &reqwest::Client,
+    s: &TestServer,
+    path: &str,
+    body: &str,
+) -> reqwest::Response {
+    send_json(client, reqwest::Method::PUT, &s.url(path), body).await
+}
+
+/// Creates a user who signs in with `password`.
+pub fn user(
+    store: &SqliteStore,
+    name: &str,
+    password: &str,
+    role: AccountRole,
+    org: Option<&str>,
+    province: Option<&str>,
+) {
+    let binding = Binding {
+        role,
+        org: org.map(str::to_owned),
+        province: province.map(str::to_owned),
+    };
+    server::auth::create_user(store, name, password, binding).unwrap();
+}

@@ -262,16 +262,7 @@ impl RegistryStore for SqliteStore {
     }
 
     fn delete_product(&self, gtin: &str) -> Result<(), StoreError> {
-        let gtin = gtin.to_owned();
-        self.write(WriteOp::Exec(Box::new(move |conn| {
-            let n = conn
-                .prepare_cached("DELETE FROM products WHERE gtin = ?1")?
-                .execute([&gtin])?;
-            if n == 0 {
-                return Err(StoreError::NotFound(format!("product {gtin}")));
-            }
-            Ok(())
-        })))
+        self.delete_row("products", "gtin", "product", gtin)
     }
 
     fn put_location(&self, location: &Location) -> Result<(), StoreError> {
@@ -301,6 +292,10 @@ impl RegistryStore for SqliteStore {
             .read(|c| owned_records(c, "locations", "location", owner))
     }
 
+    fn delete_location(&self, id: &str) -> Result<(), StoreError> {
+        self.delete_row("locations", "id", "location", id)
+    }
+
     fn put_plot(&self, plot: &Plot) -> Result<(), StoreError> {
         let (key, owner, record) = (plot.id.clone(), plot.owner.clone(), to_json(plot)?);
         self.write(WriteOp::Exec(Box::new(move |conn| {
@@ -316,6 +311,10 @@ impl RegistryStore for SqliteStore {
     fn plots(&self, owner: Option<&str>) -> Result<Vec<Plot>, StoreError> {
         self.readers
             .read(|c| owned_records(c, "plots", "plot", owner))
+    }
+
+    fn delete_plot(&self, id: &str) -> Result<(), StoreError> {
+        self.delete_row("plots", "id", "plot", id)
     }
 
     fn create_code(&self, code: &ExportCode) -> Result<(), StoreError> {
@@ -449,6 +448,28 @@ impl RegistryStore for SqliteStore {
 
 /// A keyed JSON record in `table` (`key_column`, `owner`, `record`): insert or replace,
 /// refusing a key held by another owner.
+impl SqliteStore {
+    /// Deletes the row of `table` whose `column` is `key`; `NotFound` (naming `what`) when absent.
+    fn delete_row(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        what: &'static str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.write(WriteOp::Exec(Box::new(move |conn| {
+            let n = conn
+                .prepare_cached(&format!("DELETE FROM {table} WHERE {column} = ?1"))?
+                .execute([&key])?;
+            if n == 0 {
+                return Err(StoreError::NotFound(format!("{what} {key}")));
+            }
+            Ok(())
+        })))
+    }
+}
+
 fn put_owned(
     conn: &rusqlite::Connection,
     table: &str,
