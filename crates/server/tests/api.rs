@@ -746,20 +746,20 @@ async fn bad_input_is_refused_cleanly() {
 /// A job accepted before a restart (stored, never processed) is finished by the next server.
 #[tokio::test]
 async fn unfinished_jobs_resume_at_start() {
-    let dir = tempfile::tempdir().unwrap();
+    let db = TestStore::new();
     let id = {
-        let store = store::sqlite::SqliteStore::open(&dir.path().join(DB_FILE)).unwrap();
+        let store = db.open();
         let doc = document(dataset()).to_string();
         let job = store::Store::create_capture_job(
-            &store,
+            &*store,
             store::AppendMode::AllOrNothing,
             doc.as_bytes(),
         )
         .unwrap();
-        store::AccountStore::set_capture_job_owner(&store, &job.id, TEST_ORG).unwrap();
+        store::AccountStore::set_capture_job_owner(&*store, &job.id, TEST_ORG).unwrap();
         job.id
     };
-    let s = TestServer::in_dir(dir, ServerConfig::default()).await;
+    let s = TestServer::on(db, ServerConfig::default()).await;
     let job = s.wait_job(&format!("/capture/{}", enc(&id))).await;
     assert_eq!(job["success"], true, "{job}");
     assert_eq!(s.ids("/events?perPage=100").await.len(), 6);

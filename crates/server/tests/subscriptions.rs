@@ -12,15 +12,14 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use common::{
-    assert_problem, client_with, document, event_ids, object_event, test_org_admin_token, A1,
-    DB_FILE,
+    assert_problem, client_with, document, event_ids, object_event, test_org_admin_token,
+    TestStore, A1,
 };
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use server::subscriptions::DeliveryConfig;
 use server::{AppState, ServerConfig};
-use store::sqlite::SqliteStore;
 
 /// How the receiver answers.
 #[derive(Clone, Copy, PartialEq)]
@@ -149,12 +148,11 @@ fn fast_delivery() -> DeliveryConfig {
 }
 
 impl Server {
-    async fn start(dir: &std::path::Path) -> Server {
-        let store = SqliteStore::open(&dir.join(DB_FILE)).unwrap();
-        let token = test_org_admin_token(&store);
+    async fn start(db: &TestStore) -> Server {
+        let store = db.open();
+        let token = test_org_admin_token(&*store);
         let client = client_with(&token);
-        let state =
-            AppState::new(Arc::new(store), ServerConfig::default()).with_delivery(fast_delivery());
+        let state = AppState::new(store, ServerConfig::default()).with_delivery(fast_delivery());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -298,8 +296,8 @@ fn verify(token: &str, body: &[u8], header: &str) -> bool {
 
 #[tokio::test]
 async fn stream_subscription_delivers_matching_events_signed() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path()).await;
+    let db = TestStore::new();
+    let s = Server::start(&db).await;
     let receiver = Receiver::start(Behaviour::Ok).await;
     s.named_query("shipping", json!({"EQ_bizStep": ["shipping"]}))
         .await;
@@ -356,8 +354,8 @@ async fn stream_subscription_delivers_matching_events_signed() {
 
 #[tokio::test]
 async fn subscription_resources_and_bad_input() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path()).await;
+    let db = TestStore::new();
+    let s = Server::start(&db).await;
     s.named_query("q", json!({})).await;
     // The public cannot subscribe: a subscription reads on its creator's behalf.
     let anonymous = reqwest::Client::new()
@@ -462,8 +460,8 @@ async fn subscription_resources_and_bad_input() {
 
 #[tokio::test]
 async fn failing_and_hanging_receivers_do_not_block_capture_or_others() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path()).await;
+    let db = TestStore::new();
+    let s = Server::start(&db).await;
     let hanging = Receiver::start(Behaviour::Hang).await;
     let failing = Receiver::start(Behaviour::Fail).await;
     let healthy = Receiver::start(Behaviour::Ok).await;
@@ -533,10 +531,10 @@ async fn failing_and_hanging_receivers_do_not_block_capture_or_others() {
 
 #[tokio::test]
 async fn restart_mid_stream_delivers_every_event_in_order() {
-    let dir = tempfile::tempdir().unwrap();
+    let db = TestStore::new();
     // A slow receiver keeps a backlog, so the restart happens with deliveries pending.
     let receiver = Receiver::start(Behaviour::Slow(200)).await;
-    let s = Server::start(dir.path()).await;
+    let s = Server::start(&db).await;
     s.named_query("all", json!({})).await;
     s.subscribe("all", json!({"dest": receiver.url, "stream": true}))
         .await;
@@ -551,7 +549,7 @@ async fn restart_mid_stream_delivers_every_event_in_order() {
     let before = receiver.ids().len();
     assert!(before < 60, "no backlog at restart ({before} delivered)");
     s.stop().await;
-    let s = Server::start(dir.path()).await;
+    let s = Server::start(&db).await;
     while n < total {
         s.capture((n + 1..=n + 5).map(|i| event(i, "shipping")).collect())
             .await;
@@ -581,8 +579,8 @@ async fn restart_mid_stream_delivers_every_event_in_order() {
 
 #[tokio::test]
 async fn scheduled_subscription_reports_at_query_times() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path()).await;
+    let db = TestStore::new();
+    let s = Server::start(&db).await;
     let receiver = Receiver::start(Behaviour::Ok).await;
     s.named_query("all", json!({})).await;
     // Every second, reporting even when nothing is new.
@@ -604,8 +602,8 @@ async fn scheduled_subscription_reports_at_query_times() {
 
 #[tokio::test]
 async fn websocket_streams_matching_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path()).await;
+    let db = TestStore::new();
+    let s = Server::start(&db).await;
     s.named_query("shipping", json!({"EQ_bizStep": ["shipping"]}))
         .await;
     let ws_base = s.base.replacen("http://", "ws://", 1);

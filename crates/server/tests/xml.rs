@@ -138,8 +138,8 @@ async fn xml_capture_is_queried_back_in_both_bindings_with_the_same_hashes() {
     );
 }
 
-fn server_store(server: &TestServer) -> store::SqliteStore {
-    store::SqliteStore::open(&server.data_dir().join(common::DB_FILE)).unwrap()
+fn server_store(server: &TestServer) -> std::sync::Arc<dyn store::Backend> {
+    server.store.clone()
 }
 
 #[tokio::test]

@@ -5,8 +5,8 @@
 //! facets, capture jobs and named queries come back exactly as they were, sequence numbers
 //! included.
 //!
-//! A new table of the store must be listed in [`TABLES`] (in any order; nothing in the
-//! schema depends on insertion order).
+//! A new table of the store must be listed in [`TABLES`], after the tables its foreign
+//! keys name (PostgreSQL checks them as rows arrive).
 
 use std::io::{BufRead, Write};
 
@@ -107,6 +107,202 @@ pub const TABLES: &[Table] = &[
             ("updated_ms", Int),
         ],
         order_by: "vocabulary_type, element_id",
+    },
+    Table {
+        name: "subscriptions",
+        columns: &[
+            ("n", Int),
+            ("id", Text),
+            ("query_name", Text),
+            ("dest", Text),
+            ("signature_token", Text),
+            ("stream", Int),
+            ("schedule", Text),
+            ("report_if_empty", Int),
+            ("initial_record_time", Int),
+            ("options", Text),
+            ("created_ms", Int),
+            ("last_notified_ms", Int),
+            ("cursor_seq", Int),
+            ("failures", Int),
+            ("last_error", Text),
+        ],
+        order_by: "n",
+    },
+    Table {
+        name: "resolver_links",
+        columns: &[
+            ("id", Text),
+            ("n", Int),
+            ("key", Text),
+            ("lot", Text),
+            ("serial_from", Text),
+            ("serial_to", Text),
+            ("link_type", Text),
+            ("href", Text),
+            ("title", Text),
+            ("hreflang", Text),
+            ("media_type", Text),
+            ("context", Text),
+            ("is_default", Int),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "resolver_scans",
+        columns: &[
+            ("id", Int),
+            ("at_ms", Int),
+            ("key", Text),
+            ("identifier", Text),
+            ("link_type", Text),
+            ("country", Text),
+            ("region", Text),
+            ("ua_class", Text),
+            ("status", Int),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "resolver_reports",
+        columns: &[
+            ("id", Text),
+            ("at_ms", Int),
+            ("key", Text),
+            ("identifier", Text),
+            ("category", Text),
+            ("message", Text),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "organisations",
+        columns: &[
+            ("id", Text),
+            ("tax_code", Text),
+            ("province_code", Text),
+            ("created_ms", Int),
+            ("record", Text),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "company_prefixes",
+        columns: &[("prefix", Text), ("org_id", Text)],
+        order_by: "prefix",
+    },
+    Table {
+        name: "organisation_glns",
+        columns: &[("gln", Text), ("org_id", Text)],
+        order_by: "gln",
+    },
+    Table {
+        name: "products",
+        columns: &[("gtin", Text), ("owner", Text), ("record", Text)],
+        order_by: "gtin",
+    },
+    Table {
+        name: "locations",
+        columns: &[("id", Text), ("owner", Text), ("record", Text)],
+        order_by: "id",
+    },
+    Table {
+        name: "plots",
+        columns: &[("id", Text), ("owner", Text), ("record", Text)],
+        order_by: "id",
+    },
+    Table {
+        name: "export_codes",
+        columns: &[
+            ("code", Text),
+            ("owner", Text),
+            ("province_code", Text),
+            ("status", Text),
+            ("record", Text),
+        ],
+        order_by: "code",
+    },
+    Table {
+        name: "trading_partners",
+        columns: &[("partner_id", Text), ("org_id", Text)],
+        order_by: "partner_id, org_id",
+    },
+    Table {
+        name: "users",
+        columns: &[
+            ("name", Text),
+            ("password_hash", Text),
+            ("role", Text),
+            ("org_id", Text),
+            ("province", Text),
+            ("created_ms", Int),
+            ("disabled", Int),
+        ],
+        order_by: "name",
+    },
+    Table {
+        name: "sessions",
+        columns: &[
+            ("secret_sha256", Text),
+            ("user_name", Text),
+            ("created_ms", Int),
+            ("expires_ms", Int),
+        ],
+        order_by: "secret_sha256",
+    },
+    Table {
+        name: "api_tokens",
+        columns: &[
+            ("id", Text),
+            ("secret_sha256", Text),
+            ("name", Text),
+            ("role", Text),
+            ("org_id", Text),
+            ("province", Text),
+            ("scopes", Text),
+            ("created_by", Text),
+            ("created_ms", Int),
+            ("expires_ms", Int),
+            ("revoked_ms", Int),
+            ("last_used_ms", Int),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "capture_job_owners",
+        columns: &[("job_id", Text), ("org_id", Text)],
+        order_by: "job_id",
+    },
+    Table {
+        name: "named_query_owners",
+        columns: &[("name", Text), ("owner", Text)],
+        order_by: "name",
+    },
+    Table {
+        name: "audit_log",
+        columns: &[
+            ("n", Int),
+            ("at_ms", Int),
+            ("actor", Text),
+            ("role", Text),
+            ("org_id", Text),
+            ("province", Text),
+            ("method", Text),
+            ("path", Text),
+            ("status", Int),
+            ("source", Text),
+        ],
+        order_by: "n",
+    },
+    Table {
+        name: "trace_records",
+        columns: &[("seq", Int), ("record", Text)],
+        order_by: "seq",
+    },
+    Table {
+        name: "trace_nodes",
+        columns: &[("node", Text), ("seq", Int)],
+        order_by: "node, seq",
     },
 ];
 

@@ -46,14 +46,7 @@ impl Location {
                 create_parent(path)?;
                 Arc::new(SqliteStore::open(path)?)
             }
-            Location::Postgres(_) => {
-                return Err(StoreError::Database(format!(
-                    "the PostgreSQL backend does not implement {} yet: serve and the commands that \
-                     need them run on a SQLite data directory (migrate, backup, restore and copy \
-                     work on PostgreSQL)",
-                    postgres::MISSING_TRAITS
-                )))
-            }
+            Location::Postgres(url) => Arc::new(PgStore::open(url)?),
         })
     }
 

@@ -7,12 +7,17 @@
 //! row-locked counter, capture jobs claimed by a conditional `UPDATE` with a lease. No
 //! advisory locks, no `LISTEN/NOTIFY`.
 
+mod accounts;
 mod conn;
 mod exec;
+mod links;
 mod masterdata;
+mod registries;
 mod schema;
 pub mod scratch;
+mod subscriptions;
 mod tables;
+mod trace_index;
 mod writer;
 
 use std::sync::mpsc::{self, SyncSender};
@@ -23,7 +28,7 @@ use std::time::Duration;
 use epcis::Query;
 
 use crate::cursor::{decode_tagged, encode_text};
-use crate::sql::{self, JOB_COLUMNS, JOB_TAG, QUERY_TAG};
+use crate::sql::{self, JOB_COLUMNS, QUERY_TAG};
 use crate::{
     codes, AppendMode, AppendOutcome, CaptureJob, JobStatus, NamedQuery, NewEvent, Page,
     PageRequest, Store, StoreError, StoredEvent,
@@ -59,11 +64,6 @@ impl Default for PgOptions {
     }
 }
 
-/// The store traits [`PgStore`] does not implement yet, so it is not a [`crate::Backend`]
-/// and cannot be served.
-pub const MISSING_TRAITS: &str =
-    "SubscriptionStore, LinkStore, RegistryStore, AccountStore and TraceStore";
-
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: Pool,
@@ -93,6 +93,7 @@ impl PgStore {
             .spawn(move || {
                 let opened = Conn::connect(&writer_config).and_then(|mut conn| {
                     schema::migrate(conn.client(), now_ms())?;
+                    trace_index::catch_up(conn.client())?;
                     Ok(conn)
                 });
                 match opened {
@@ -133,6 +134,24 @@ impl PgStore {
     /// The newest schema version this build knows.
     pub fn schema_version() -> i64 {
         schema::latest_version()
+    }
+
+    /// Capture jobs, newest first, optionally only those submitted by one organisation.
+    fn capture_jobs_where(
+        &self,
+        page: &PageRequest,
+        owner: Option<&str>,
+    ) -> Result<Page<CaptureJob>, StoreError> {
+        let (before, want) = sql::jobs_start(page)?;
+        let owner = owner.map(str::to_owned);
+        self.pool.run(move |c| {
+            let rows = c.query(
+                &sql::jobs_page_sql(),
+                &[&before, &sql::limit_plus_one(want), &owner],
+            )?;
+            let jobs = rows.iter().map(exec::job).collect::<Result<Vec<_>, _>>()?;
+            Ok(sql::jobs_page(jobs, want))
+        })
     }
 }
 
@@ -329,27 +348,7 @@ impl Store for PgStore {
     }
 
     fn capture_jobs(&self, page: &PageRequest) -> Result<Page<CaptureJob>, StoreError> {
-        let page = page.clone();
-        self.pool.run(move |c| {
-            let before = match page.after.as_deref() {
-                Some(cursor) => decode_tagged(cursor, JOB_TAG)?
-                    .parse::<i64>()
-                    .map_err(|_| StoreError::InvalidCursor)?,
-                None => i64::MAX,
-            };
-            let want = page.per_page.max(1);
-            let sql = format!(
-                "SELECT {JOB_COLUMNS} FROM capture_jobs WHERE n < ? ORDER BY n DESC LIMIT ?"
-            );
-            let rows = c.query(&sql, &[&before, &sql::limit_plus_one(want)])?;
-            let jobs = rows.iter().map(exec::job).collect::<Result<Vec<_>, _>>()?;
-            Ok(sql::paged(
-                jobs,
-                want,
-                |(n, _)| encode_text(JOB_TAG, &n.to_string()),
-                |(_, job)| job,
-            ))
-        })
+        self.capture_jobs_where(page, None)
     }
 
     fn unfinished_capture_jobs(&self) -> Result<Vec<CaptureJob>, StoreError> {
@@ -437,10 +436,16 @@ impl Store for PgStore {
     fn delete_named_query(&self, name: &str) -> Result<(), StoreError> {
         let name = name.to_owned();
         self.pool.run(move |c| {
-            let n = c.execute("DELETE FROM named_queries WHERE name = ?", &[&name])?;
+            let mut tx = c.client().transaction()?;
+            let n = tx.execute("DELETE FROM named_queries WHERE name = $1", &[&name])?;
             if n == 0 {
                 return Err(not_found("named query", &name));
             }
+            tx.execute(
+                &conn::numbered(sql::subscriptions::DELETE_FOR_QUERY),
+                &[&name],
+            )?;
+            tx.commit()?;
             Ok(())
         })
     }

@@ -7,6 +7,13 @@
 //! the covering primary keys of `facet_text` / `facet_num`, event columns use their
 //! `(column, seq)` indexes. Paging is by keyset, never OFFSET.
 
+pub(crate) mod accounts;
+pub(crate) mod cells;
+pub(crate) mod links;
+pub(crate) mod registries;
+pub(crate) mod subscriptions;
+pub(crate) mod trace;
+
 use epcis::query::{CmpOp, Condition, Direction, OrderBy, TimeColumn};
 use epcis::{EventType, Query};
 
@@ -502,6 +509,37 @@ pub(crate) fn distinct_values(
 /// The columns of a capture job SELECT, in the order of [`JobRow`].
 pub(crate) const JOB_COLUMNS: &str =
     "n, id, status, mode, created_ms, finished_ms, success, errors, stored";
+/// A page of capture jobs, newest first (`?1` before n, `?2` limit, `?3` the submitting
+/// organisation or NULL for all).
+pub(crate) fn jobs_page_sql() -> String {
+    format!(
+        "SELECT {JOB_COLUMNS} FROM capture_jobs WHERE n < ?1 \
+         AND (CAST(?3 AS TEXT) IS NULL OR id IN (SELECT job_id FROM capture_job_owners WHERE org_id = ?3)) \
+         ORDER BY n DESC LIMIT ?2"
+    )
+}
+
+/// Where a capture-job page starts: the number below which to list, and how many.
+pub(crate) fn jobs_start(page: &PageRequest) -> Result<(i64, usize), StoreError> {
+    let before = match page.after.as_deref() {
+        Some(c) => decode_tagged(c, JOB_TAG)?
+            .parse::<i64>()
+            .map_err(|_| StoreError::InvalidCursor)?,
+        None => i64::MAX,
+    };
+    Ok((before, page.per_page.max(1)))
+}
+
+/// Cuts capture-job rows fetched with one extra to a page.
+pub(crate) fn jobs_page(rows: Vec<(i64, CaptureJob)>, want: usize) -> Page<CaptureJob> {
+    paged(
+        rows,
+        want,
+        |(n, _)| encode_text(JOB_TAG, &n.to_string()),
+        |(_, job)| job,
+    )
+}
+
 /// Cursor tag of capture-job pages.
 pub(crate) const JOB_TAG: &str = "j1";
 /// Cursor tag of named-query pages.

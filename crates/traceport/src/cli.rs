@@ -525,6 +525,12 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
 
+    /// PostgreSQL server (`postgres://user@host/db`, any database the user may connect to):
+    /// capture, query and trace are also measured on scratch databases there, in the same run
+    /// as SQLite, each dropped afterwards.
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+
     /// Seconds of resolver load per phase (redirect, passport page) over the query store (0 skips it).
     #[arg(long, default_value_t = 10, value_name = "S")]
     pub resolver_seconds: u64,

@@ -1,4 +1,8 @@
-//! A real server on 127.0.0.1:0 over a SQLite store in a temp dir, and a small hand-written data set.
+//! A real server on 127.0.0.1:0 over a fresh store, and a small hand-written data set.
+//!
+//! The store is SQLite in a temp dir, or, with `TRACEPORT_TEST_BACKEND=postgres`, a scratch
+//! database on the PostgreSQL server of `TRACEPORT_TEST_PG_URL` (see [`TestStore`]): the
+//! same test binaries then run the HTTP suites on PostgreSQL (scripts/test does both).
 
 #![allow(dead_code)]
 
@@ -9,8 +13,8 @@ use registry::accounts::{AccountRole, Binding};
 use registry::{NewOrganisation, Organisation, Scope, Verification};
 use serde_json::{json, Value};
 use server::{AppState, ServerConfig};
-use store::sqlite::SqliteStore;
-use store::RegistryStore;
+use store::postgres::scratch::ScratchDatabase;
+use store::{Backend, Location, RegistryStore};
 
 pub const A1: &str = "https://id.gs1.org/01/09521234543213/21/A1";
 pub const A2: &str = "https://id.gs1.org/01/09521234543213/21/A2";
@@ -31,9 +35,52 @@ pub struct TestServer {
     pub client: reqwest::Client,
     /// No credentials.
     pub anon: reqwest::Client,
-    pub store: Arc<SqliteStore>,
-    _dir: tempfile::TempDir,
+    pub store: Arc<dyn Backend>,
+    db: TestStore,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A fresh store of the backend the tests run on, which can be opened (again) any number of times.
+pub struct TestStore {
+    dir: tempfile::TempDir,
+    pg: Option<ScratchDatabase>,
+}
+
+impl TestStore {
+    /// SQLite in a new temp dir, or a scratch PostgreSQL database when
+    /// `TRACEPORT_TEST_BACKEND=postgres` (then PostgreSQL must answer).
+    pub fn new() -> TestStore {
+        let pg = match std::env::var("TRACEPORT_TEST_BACKEND").as_deref() {
+            Ok("postgres") => Some(
+                ScratchDatabase::for_test("tp_http")
+                    .expect("TRACEPORT_TEST_BACKEND=postgres needs PostgreSQL"),
+            ),
+            Ok("sqlite") | Err(_) => None,
+            Ok(other) => panic!("TRACEPORT_TEST_BACKEND must be sqlite or postgres, not {other}"),
+        };
+        TestStore {
+            dir: tempfile::tempdir().unwrap(),
+            pg,
+        }
+    }
+
+    /// Where the store is.
+    pub fn location(&self) -> Location {
+        match &self.pg {
+            Some(db) => Location::Postgres(db.url().to_owned()),
+            None => Location::Sqlite(self.dir.path().join(DB_FILE)),
+        }
+    }
+
+    /// Opens the store.
+    pub fn open(&self) -> Arc<dyn Backend> {
+        self.location().open().unwrap()
+    }
+
+    /// The data directory (the server's other files; the SQLite store).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
 }
 
 /// A verified organisation (registered straight in the store).
@@ -61,7 +108,7 @@ pub fn test_org(id: &str, tax_code: &str, prefixes: &[&str], province: &str) -> 
 }
 
 /// Registers `org`, ignoring an earlier registration of it.
-pub fn register(store: &SqliteStore, org: &Organisation) {
+pub fn register(store: &dyn Backend, org: &Organisation) {
     match store.create_organisation(org) {
         Ok(()) | Err(store::StoreError::Conflict(_)) => {}
         Err(e) => panic!("cannot register {}: {e}", org.id()),
@@ -70,7 +117,7 @@ pub fn register(store: &SqliteStore, org: &Organisation) {
 
 /// Issues an API token with every scope.
 pub fn token(
-    store: &SqliteStore,
+    store: &dyn Backend,
     role: AccountRole,
     org: Option<&str>,
     province: Option<&str>,
@@ -80,7 +127,7 @@ pub fn token(
 
 /// Issues an API token with the given scopes.
 pub fn token_with(
-    store: &SqliteStore,
+    store: &dyn Backend,
     role: AccountRole,
     org: Option<&str>,
     province: Option<&str>,
@@ -97,7 +144,7 @@ pub fn token_with(
 }
 
 /// Registers [`TEST_ORG`] (owner of the test prefixes) and issues a token for an administrator of it.
-pub fn test_org_admin_token(store: &SqliteStore) -> String {
+pub fn test_org_admin_token(store: &dyn Backend) -> String {
     register(
         store,
         &test_org(
@@ -129,13 +176,13 @@ impl TestServer {
     }
 
     pub async fn with_config(config: ServerConfig) -> TestServer {
-        TestServer::in_dir(tempfile::tempdir().unwrap(), config).await
+        TestServer::on(TestStore::new(), config).await
     }
 
-    /// A server over the store in `dir` (which may already hold data).
-    pub async fn in_dir(dir: tempfile::TempDir, config: ServerConfig) -> TestServer {
-        let store = Arc::new(SqliteStore::open(&dir.path().join(DB_FILE)).unwrap());
-        let secret = test_org_admin_token(&store);
+    /// A server over the store `db` (which may already hold data).
+    pub async fn on(db: TestStore, config: ServerConfig) -> TestServer {
+        let store = db.open();
+        let secret = test_org_admin_token(&*store);
         let state = AppState::new(store.clone(), config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -148,14 +195,14 @@ impl TestServer {
             client: client_with(&secret),
             anon: reqwest::Client::new(),
             store,
-            _dir: dir,
+            db,
             _shutdown: tx,
         }
     }
 
     /// The data directory of the server's store.
     pub fn data_dir(&self) -> &std::path::Path {
-        self._dir.path()
+        self.db.data_dir()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -135,21 +135,29 @@ fn to_sql(p: &Param) -> &(dyn ToSql + Sync) {
     }
 }
 
-/// `?` placeholders as PostgreSQL's `$1, $2, …` (outside quoted literals).
+/// `?` placeholders as PostgreSQL's `$1, $2, …` (outside quoted literals); numbered ones
+/// (`?3`, as the SQL shared with SQLite writes them) keep their number.
 pub(super) fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
     let mut n = 0;
     let mut quoted = false;
-    for c in sql.chars() {
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '\'' => {
                 quoted = !quoted;
                 out.push(c);
             }
             '?' if !quoted => {
-                n += 1;
                 out.push('$');
-                out.push_str(&n.to_string());
+                if chars.peek().is_some_and(char::is_ascii_digit) {
+                    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                        out.push(d);
+                    }
+                } else {
+                    n += 1;
+                    out.push_str(&n.to_string());
+                }
             }
             c => out.push(c),
         }
@@ -245,6 +253,10 @@ mod tests {
         assert_eq!(
             numbered("a = ? AND b LIKE ? ESCAPE '\\' AND c IN (?, ?) AND d = '?'"),
             "a = $1 AND b LIKE $2 ESCAPE '\\' AND c IN ($3, $4) AND d = '?'"
+        );
+        assert_eq!(
+            numbered("a = ?2 OR (?1 IS NULL AND b = ?12)"),
+            "a = $2 OR ($1 IS NULL AND b = $12)"
         );
     }
 }

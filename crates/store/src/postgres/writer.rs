@@ -175,6 +175,7 @@ impl Writer {
         if !stored.is_empty() {
             copy_events(&mut tx, &stored)?;
             copy_facets(&mut tx, &stored, fields)?;
+            copy_trace_index(&mut tx, &stored)?;
             tx.execute("UPDATE event_seq SET next_seq = $1 WHERE id = 1", &[&seq])?;
         }
         tx.commit()?;
@@ -268,5 +269,46 @@ fn copy_facets(
         }
         w.finish()?;
     }
+    Ok(())
+}
+
+/// The trace index rows of the stored events, in the same transaction (so a trace sees
+/// exactly the acknowledged events).
+fn copy_trace_index(
+    tx: &mut postgres::Transaction<'_>,
+    stored: &[(i64, &NewEvent)],
+) -> Result<(), StoreError> {
+    let mut records: Vec<(i64, &str)> = Vec::new();
+    let mut nodes: Vec<(&str, i64)> = Vec::new();
+    for (seq, event) in stored {
+        if let Some(entry) = &event.trace {
+            records.push((*seq, entry.record.as_str()));
+            nodes.extend(entry.nodes.iter().map(|n| (n.as_str(), *seq)));
+        }
+    }
+    copy_trace_rows(tx, &records, &nodes)
+}
+
+/// COPYs trace index rows.
+pub(super) fn copy_trace_rows(
+    tx: &mut postgres::Transaction<'_>,
+    records: &[(i64, &str)],
+    nodes: &[(&str, i64)],
+) -> Result<(), StoreError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let sink = tx.copy_in("COPY trace_records (seq, record) FROM STDIN (FORMAT binary)")?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT]);
+    for (seq, record) in records {
+        w.write(&[seq, record])?;
+    }
+    w.finish()?;
+    let sink = tx.copy_in("COPY trace_nodes (node, seq) FROM STDIN (FORMAT binary)")?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT8]);
+    for (node, seq) in nodes {
+        w.write(&[node, seq])?;
+    }
+    w.finish()?;
     Ok(())
 }

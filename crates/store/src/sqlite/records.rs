@@ -6,7 +6,7 @@ use crate::codes;
 use crate::cursor::{decode_tagged, encode_text};
 use crate::sql;
 pub(super) use crate::sql::{limit_plus_one, paged};
-use crate::sql::{JOB_COLUMNS, JOB_TAG, QUERY_TAG};
+use crate::sql::{JOB_COLUMNS, QUERY_TAG};
 use crate::{CaptureJob, NamedQuery, Page, PageRequest, StoreError};
 
 /// Reads a job row (`JOB_COLUMNS`) and its creation number.
@@ -56,31 +56,15 @@ pub(super) fn capture_jobs_where(
     page: &PageRequest,
     owner: Option<&str>,
 ) -> Result<Page<CaptureJob>, StoreError> {
-    let before = match page.after.as_deref() {
-        Some(c) => decode_tagged(c, JOB_TAG)?
-            .parse::<i64>()
-            .map_err(|_| StoreError::InvalidCursor)?,
-        None => i64::MAX,
-    };
-    let want = page.per_page.max(1);
-    let sql = format!(
-        "SELECT {JOB_COLUMNS} FROM capture_jobs WHERE n < ?1 \
-         AND (?3 IS NULL OR id IN (SELECT job_id FROM capture_job_owners WHERE org_id = ?3)) \
-         ORDER BY n DESC LIMIT ?2"
-    );
+    let (before, want) = sql::jobs_start(page)?;
     let rows = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(&sql::jobs_page_sql())?
         .query_map(
             rusqlite::params![before, limit_plus_one(want), owner],
             row_to_job,
         )?
         .collect::<Result<Result<Vec<_>, StoreError>, _>>()??;
-    Ok(paged(
-        rows,
-        want,
-        |(n, _)| encode_text(JOB_TAG, &n.to_string()),
-        |(_, job)| job,
-    ))
+    Ok(sql::jobs_page(rows, want))
 }
 
 /// Jobs not finished, oldest first.

@@ -8,13 +8,8 @@ use rusqlite::{params, Connection};
 
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
+use crate::sql::trace as sql;
 use crate::{StoreError, TraceEntry};
-
-const INSERT_RECORD: &str = "INSERT INTO trace_records (seq, record) VALUES (?1, ?2)";
-const INSERT_NODE: &str =
-    "INSERT INTO trace_nodes (node, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
-/// Most identifiers per lookup statement (SQLite's default limit is 32,766 parameters).
-const CHUNK: usize = 500;
 
 /// Writes the trace-index rows of one stored event.
 pub(super) fn index_event(
@@ -22,9 +17,9 @@ pub(super) fn index_event(
     seq: i64,
     entry: &TraceEntry,
 ) -> Result<(), StoreError> {
-    conn.prepare_cached(INSERT_RECORD)?
+    conn.prepare_cached(sql::INSERT_RECORD)?
         .execute(params![seq, entry.record])?;
-    let mut insert = conn.prepare_cached(INSERT_NODE)?;
+    let mut insert = conn.prepare_cached(sql::INSERT_NODE)?;
     for node in &entry.nodes {
         insert.execute(params![node, seq])?;
     }
@@ -73,13 +68,8 @@ fn records_except(
     seen: &mut HashSet<i64>,
 ) -> Result<Vec<EventRecord>, StoreError> {
     let mut out = Vec::new();
-    for chunk in nodes.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT r.seq, r.record FROM trace_records r WHERE r.seq IN \
-             (SELECT n.seq FROM trace_nodes n WHERE n.node IN ({}))",
-            vec!["?"; chunk.len()].join(", ")
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
+    for chunk in nodes.chunks(sql::CHUNK) {
+        let mut stmt = conn.prepare_cached(&sql::records_sql(chunk.len()))?;
         let params = chunk.iter().map(|n| Value::Text(n.clone()));
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(row) = rows.next()? {
@@ -87,9 +77,7 @@ fn records_except(
                 continue;
             }
             let text: String = row.get(1)?;
-            let record = serde_json::from_str(&text)
-                .map_err(|e| StoreError::Database(format!("unreadable trace record: {e}")))?;
-            out.push(record);
+            out.push(sql::record(&text)?);
         }
     }
     Ok(out)

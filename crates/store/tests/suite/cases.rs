@@ -12,6 +12,22 @@ use store::{
 
 use super::TestDb;
 
+pub use super::links::links_scans_reports;
+pub use super::masterdata::elements_are_upserted_and_survive_a_reopen;
+pub use super::registries::{
+    organisations_are_unique_by_id_tax_code_and_prefix, partners_marks_and_job_owners,
+    places_and_codes, products_belong_to_one_owner, users_sessions_and_tokens,
+};
+pub use super::subscriptions::{
+    acknowledgements_move_forward_only_and_survive_reopen,
+    cursor_starts_at_now_or_at_initial_record_time, events_after_follow_the_query_in_capture_order,
+    listing_paging_deleting_and_cascade_with_the_named_query,
+};
+pub use super::trace::{
+    an_index_missing_rows_is_rebuilt_on_open, rolled_back_batches_leave_no_index_rows,
+    traces_read_the_index_written_with_the_events,
+};
+
 fn text(field: &str, value: &str) -> Facet {
     Facet {
         field: field.into(),
@@ -950,4 +966,174 @@ pub fn restore_refuses_a_store_with_data(db: &TestDb) {
     let fresh = TestDb::new(db.kind).unwrap();
     assert!(fresh.location().restore(&mut &garbage[..]).is_err());
     assert_eq!(fresh.open().event_count().unwrap(), 0);
+}
+
+/// A SQLite store with something in every table, copied into this backend: the copy's
+/// dump is the source's dump, and it reads and goes on the same.
+pub fn copy_from_sqlite_keeps_every_table(db: &TestDb) {
+    use store::{NewSubscription, ProblemReport, Scan};
+    let source = TestDb::new(super::Kind::Sqlite).unwrap();
+    let gtin = "https://id.gs1.org/01/09520123456788";
+    let sub = |name: &str| NewSubscription {
+        query_name: name.into(),
+        dest: "http://127.0.0.1:9/hook".into(),
+        signature_token: None,
+        stream: true,
+        schedule: None,
+        report_if_empty: false,
+        initial_record_time_ms: None,
+        options: serde_json::json!({}),
+    };
+    let trace_request = trace::TraceRequest::new(super::trace::c(super::trace::LOT_C));
+    // Organisations a and b, a location, a plot and an export code.
+    super::registries::places_and_codes(&source);
+    let (sub_id, graph) = {
+        let s = source.open();
+        fixture(&*s);
+        s.append(
+            super::trace::new_events(super::trace::chain()),
+            AppendMode::AllOrNothing,
+        )
+        .unwrap();
+        let job = s
+            .create_capture_job(AppendMode::SkipFailures, b"doc")
+            .unwrap();
+        s.set_capture_job_owner(&job.id, "a").unwrap();
+        s.create_named_query("q", &serde_json::json!({})).unwrap();
+        s.set_named_query_owner("q", "a").unwrap();
+        s.put_master_data(vec![store::MasterDataElement {
+            vocabulary_type: "urn:epcglobal:epcis:vtype:BusinessLocation".into(),
+            id: "urn:epc:id:sgln:8934567.00001.0".into(),
+            element: serde_json::json!({"id": "urn:epc:id:sgln:8934567.00001.0"}),
+            updated_ms: 3,
+        }])
+        .unwrap();
+        let sub_id = s.create_subscription(sub("q")).unwrap().id;
+        let mut org = super::registries::org("c", "0100000003", "8934567");
+        org.details.glns = vec!["8934567000017".into()];
+        s.create_organisation(&org).unwrap();
+        s.put_product(&super::registries::product("08934567000017", "a"))
+            .unwrap();
+        s.add_partners("a", &["b".to_owned()]).unwrap();
+        let link = resolver::Link {
+            id: "l1".into(),
+            scope: resolver::Scope::new(gtin, None, None).unwrap(),
+            link_type: "gs1:pip".into(),
+            href: "https://b.example/p".into(),
+            title: "p".into(),
+            hreflang: vec!["vi".into()],
+            media_type: None,
+            context: None,
+            default: true,
+        };
+        s.put_link(&link).unwrap();
+        let scan = Scan {
+            at_ms: 5,
+            key: gtin.into(),
+            identifier: gtin.into(),
+            link_type: None,
+            country: None,
+            region: Some("VN-HN".into()),
+            ua_class: "ios".into(),
+            status: 307,
+        };
+        s.record_scans(&[scan]).unwrap();
+        s.add_problem_report(&ProblemReport {
+            id: "r1".into(),
+            at_ms: 6,
+            identifier: gtin.into(),
+            category: "label".into(),
+            message: "smudged".into(),
+        })
+        .unwrap();
+        let user = registry::accounts::User {
+            name: "lan".into(),
+            password_hash: "h".into(),
+            binding: registry::accounts::Binding {
+                role: registry::accounts::AccountRole::Admin,
+                org: Some("a".into()),
+                province: None,
+            },
+            created_ms: 1,
+            disabled: false,
+        };
+        s.create_user(&user).unwrap();
+        s.create_session("secret", "lan", 1, i64::MAX).unwrap();
+        s.create_token(&registry::accounts::ApiToken {
+            id: "t1".into(),
+            name: "erp".into(),
+            secret_sha256: "abc".into(),
+            binding: user.binding.clone(),
+            scopes: vec![registry::Scope::Read],
+            created_by: "lan".into(),
+            created_ms: 1,
+            expires_ms: None,
+            revoked_ms: None,
+            last_used_ms: Some(4),
+        })
+        .unwrap();
+        s.record_audit(&registry::accounts::AuditEntry {
+            at_ms: 7,
+            actor: "lan".into(),
+            role: "admin".into(),
+            org: Some("a".into()),
+            province: None,
+            method: "POST".into(),
+            path: "/capture".into(),
+            status: 202,
+            source: "token".into(),
+        })
+        .unwrap();
+        (sub_id, s.trace(&trace_request).unwrap())
+    };
+    let mut before = Vec::new();
+    let summary = source.location().backup(&mut before).unwrap();
+    for table in store::dump::TABLES {
+        assert!(summary.rows(table.name) > 0, "no rows in {}", table.name);
+    }
+    let copied = source.location().copy_to(&db.location()).unwrap();
+    assert_eq!(copied, summary);
+    let mut after = Vec::new();
+    db.location().backup(&mut after).unwrap();
+    assert_eq!(
+        String::from_utf8(after).unwrap(),
+        String::from_utf8(before).unwrap()
+    );
+
+    let s = db.open();
+    assert_eq!(s.trace(&trace_request).unwrap(), graph);
+    assert_eq!(s.session_user("secret", 2).unwrap().unwrap().name, "lan");
+    assert_eq!(s.links_for_key(gtin).unwrap().len(), 1);
+    assert_eq!(s.scan_summary(gtin, 0).unwrap().count, 1);
+    // Every counter goes on after the copied rows.
+    let next = s.create_subscription(sub("q")).unwrap();
+    let ids: Vec<String> = s
+        .all_subscriptions()
+        .unwrap()
+        .into_iter()
+        .map(|x| x.id)
+        .collect();
+    assert_eq!(ids, vec![sub_id, next.id]);
+    let count = s.event_count().unwrap();
+    let out = s
+        .append(vec![simple("after-copy")], AppendMode::AllOrNothing)
+        .unwrap();
+    assert_eq!(out.results, vec![Ok(count + 1)]);
+    s.record_audit(&registry::accounts::AuditEntry {
+        at_ms: 8,
+        actor: "lan".into(),
+        role: "admin".into(),
+        org: None,
+        province: None,
+        method: "GET".into(),
+        path: "/".into(),
+        status: 200,
+        source: "session".into(),
+    })
+    .unwrap();
+    let audit = s.audit_entries(None, &page(10)).unwrap().items;
+    assert_eq!(
+        audit.iter().map(|e| e.at_ms).collect::<Vec<_>>(),
+        vec![8, 7]
+    );
 }

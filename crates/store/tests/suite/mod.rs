@@ -5,11 +5,16 @@
 #![allow(dead_code)]
 
 pub mod cases;
+pub mod links;
+pub mod masterdata;
+pub mod registries;
+pub mod subscriptions;
+pub mod trace;
 
 use std::sync::Arc;
 
 use store::postgres::scratch::ScratchDatabase;
-use store::{Location, PgStore, SqliteStore, Store};
+use store::{Backend, Location, PgStore, SqliteStore};
 
 /// The backend a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,8 +59,27 @@ impl TestDb {
         }
     }
 
+    /// Runs raw SQL on the database (the store must not be open, for SQLite).
+    pub fn execute(&self, sql: &str) {
+        match &self.pg {
+            None => rusqlite::Connection::open(self.dir.path().join("traceport.sqlite"))
+                .unwrap()
+                .execute_batch(sql)
+                .unwrap(),
+            Some(db) => {
+                let (url, sql) = (db.url().to_owned(), sql.to_owned());
+                std::thread::spawn(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    client.batch_execute(&sql).unwrap();
+                })
+                .join()
+                .unwrap();
+            }
+        }
+    }
+
     /// Opens the store (creating it the first time).
-    pub fn open(&self) -> Arc<dyn Store> {
+    pub fn open(&self) -> Arc<dyn Backend> {
         match &self.pg {
             None => Arc::new(SqliteStore::open(&self.dir.path().join("traceport.sqlite")).unwrap()),
             Some(db) => Arc::new(PgStore::open(db.url()).unwrap()),
@@ -100,6 +124,21 @@ macro_rules! all_cases {
             concurrent_appends_get_distinct_dense_seqs,
             backup_then_restore_gives_the_same_store,
             restore_refuses_a_store_with_data,
+            copy_from_sqlite_keeps_every_table,
+            cursor_starts_at_now_or_at_initial_record_time,
+            events_after_follow_the_query_in_capture_order,
+            acknowledgements_move_forward_only_and_survive_reopen,
+            listing_paging_deleting_and_cascade_with_the_named_query,
+            organisations_are_unique_by_id_tax_code_and_prefix,
+            products_belong_to_one_owner,
+            users_sessions_and_tokens,
+            partners_marks_and_job_owners,
+            places_and_codes,
+            traces_read_the_index_written_with_the_events,
+            an_index_missing_rows_is_rebuilt_on_open,
+            rolled_back_batches_leave_no_index_rows,
+            links_scans_reports,
+            elements_are_upserted_and_survive_a_reopen,
         );
     };
 }

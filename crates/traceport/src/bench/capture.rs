@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::harness::{bench_config, client_with, RunningServer};
 use crate::error::CliError;
-use crate::loader::open_store;
+use crate::loader::{open_location, open_store};
+use store::Location;
 
 /// One repetition's figures.
 #[derive(Debug, Clone, Copy)]
@@ -37,17 +38,20 @@ impl CaptureRun {
     }
 }
 
-/// Captures `documents` (serialised) over HTTP into a fresh store in `dir`, then times the
-/// baseline on `rows` in another fresh directory.
+/// Captures `documents` (serialised) over HTTP into the fresh store at `at` (SQLite in
+/// `dir` when `None`), then times the baseline on `rows` in another fresh directory.
 pub async fn run_once(
     dir: &Path,
+    at: Option<&Location>,
     documents: Arc<Vec<Vec<u8>>>,
     rows: &[(String, String)],
     clients: usize,
     per_document: usize,
 ) -> Result<CaptureRun, CliError> {
-    let store_dir = dir.join("capture");
-    let store = open_store(&store_dir)?;
+    let store = match at {
+        Some(location) => open_location(location)?,
+        None => open_store(&dir.join("capture"))?,
+    };
     let server = RunningServer::start(
         store.clone() as Arc<dyn store::Backend>,
         bench_config(per_document),

@@ -1,17 +1,16 @@
 //! Query latency over HTTP: `GET /events?MATCH_epc=…` and `MATCH_anyEPC=…` for EPCs that exist.
 
-use std::path::Path;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use store::{AppendMode, NewEvent};
+use store::{AppendMode, Location, NewEvent};
 
 use super::harness::{bench_config, RunningServer};
 use super::stats::percentile;
 use crate::error::CliError;
-use crate::loader::{file_limits, now_ms, open_store, prepare};
+use crate::loader::{file_limits, now_ms, open_location, prepare};
 use crate::synth;
 
 /// Latency figures of one query kind, microseconds.
@@ -44,16 +43,16 @@ pub struct Loaded {
     pub events: usize,
 }
 
-/// Generates `events` events and appends them straight to a fresh store in `dir`
+/// Generates `events` events and appends them straight to the fresh store at `at`
 /// (generation and parsing on one thread, appends on this one, so both cores work).
 pub fn load(
-    dir: &Path,
+    at: &Location,
     seed: u64,
     events: usize,
     per_document: usize,
     targets: usize,
 ) -> Result<Loaded, CliError> {
-    let store = open_store(dir)?;
+    let store = open_location(at)?;
     // Oversample, then thin evenly, so targets cover the whole load even when some events lack an epcList.
     let stride = (events / (targets.max(1) * 8)).max(1);
     let bar = crate::commands::generate::bar(events as u64);

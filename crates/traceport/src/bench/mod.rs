@@ -1,6 +1,7 @@
 //! `traceport bench`: the benchmark anyone can run. (a) bulk capture through the real HTTP
 //! service against a plain SQLite insert of the same rows; (b) query latency over HTTP;
-//! (c) trace speed and FSMA export (`--trace-store-events`).
+//! (c) trace speed and FSMA export (`--trace-store-events`). With `--postgres URL`, capture,
+//! query and trace are measured on PostgreSQL too, each right after its SQLite run.
 
 pub mod capture;
 pub mod convert;
@@ -18,7 +19,9 @@ use crate::cli::BenchArgs;
 use crate::error::CliError;
 use crate::loader::{file_limits, now_ms, prepare};
 use crate::synth;
-use report::{LatencyReport, Machine, Report};
+use report::{LatencyReport, Machine, PgFigures, Report};
+use store::postgres::scratch::ScratchDatabase;
+use store::Location;
 
 /// Runs the benchmark, prints the table and writes Markdown to `--out`.
 pub fn run(args: &BenchArgs) -> Result<(), CliError> {
@@ -44,6 +47,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         convert: None,
         resolver: Vec::new(),
         trace: None,
+        postgres: args.postgres.as_ref().map(|_| PgFigures::default()),
     };
 
     if args.events > 0 {
@@ -56,6 +60,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             let dir = temp_dir(args)?;
             let run = runtime.block_on(capture::run_once(
                 dir.path(),
+                None,
                 documents.clone(),
                 &rows,
                 args.clients,
@@ -70,6 +75,25 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
                 run.ratio()
             );
             report.capture.push(run);
+            if let Some(url) = &args.postgres {
+                let db = scratch(url)?;
+                let dir = temp_dir(args)?;
+                let pg = runtime.block_on(capture::run_once(
+                    dir.path(),
+                    Some(&Location::Postgres(db.url().to_owned())),
+                    documents.clone(),
+                    &rows,
+                    args.clients,
+                    args.per_document,
+                ))?;
+                eprintln!(
+                    "capture run {}/{} (PostgreSQL): {:.0} events/s over HTTP",
+                    i + 1,
+                    args.repeat,
+                    pg.http_eps()
+                );
+                pg_figures(&mut report).capture.push(pg);
+            }
             // The same events in XML, in the same run (same machine state), for the ratio.
             let dir = temp_dir(args)?;
             let xml = runtime.block_on(capture::run_xml_once(
@@ -106,7 +130,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         eprintln!("query: loading {} events …", args.query_store_events);
         let dir = temp_dir(args)?;
         let loaded = latency::load(
-            dir.path(),
+            &sqlite_in(dir.path()),
             args.seed ^ 0x5eed,
             args.query_store_events,
             args.per_document,
@@ -127,6 +151,28 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             load: loaded.load,
             rounds,
         });
+        if let Some(url) = &args.postgres {
+            let db = scratch(url)?;
+            eprintln!(
+                "query (PostgreSQL): loading {} events …",
+                args.query_store_events
+            );
+            let pg = latency::load(
+                &Location::Postgres(db.url().to_owned()),
+                args.seed ^ 0x5eed,
+                args.query_store_events,
+                args.per_document,
+                args.queries,
+            )?;
+            let pg_rounds =
+                runtime.block_on(latency::measure(pg.store.clone(), &pg.targets, args.repeat))?;
+            drop(pg.store);
+            pg_figures(&mut report).latency = Some(LatencyReport {
+                events: pg.events,
+                load: pg.load,
+                rounds: pg_rounds,
+            });
+        }
         if args.resolver_seconds > 0 {
             eprintln!(
                 "resolver: {} connections, {} s per phase …",
@@ -178,7 +224,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         eprintln!("trace: loading {} events …", args.trace_store_events);
         let dir = temp_dir(args)?;
         let t = trace::run(
-            dir.path(),
+            &sqlite_in(dir.path()),
             args.seed ^ 0x7ace,
             args.trace_store_events,
             args.per_document,
@@ -186,6 +232,22 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             args.blend,
         )?;
         report.trace = Some(t);
+        if let Some(url) = &args.postgres {
+            let db = scratch(url)?;
+            eprintln!(
+                "trace (PostgreSQL): loading {} events …",
+                args.trace_store_events
+            );
+            let t = trace::run(
+                &Location::Postgres(db.url().to_owned()),
+                args.seed ^ 0x7ace,
+                args.trace_store_events,
+                args.per_document,
+                args.traces,
+                args.blend,
+            )?;
+            pg_figures(&mut report).trace = Some(t);
+        }
     }
 
     print!("{}", report.table());
@@ -268,6 +330,21 @@ fn to_xml(json: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// A fresh directory under `--work-dir`, removed when dropped.
+/// The SQLite store of a benchmark section in `dir`.
+fn sqlite_in(dir: &std::path::Path) -> Location {
+    Location::Sqlite(dir.join(crate::config::DATABASE_FILE))
+}
+
+/// A scratch database on the `--postgres` server, dropped when the section is done.
+fn scratch(url: &str) -> Result<ScratchDatabase, CliError> {
+    Ok(ScratchDatabase::create_on(url, "tp_bench")?)
+}
+
+/// The PostgreSQL figures of the report (present whenever `--postgres` is given).
+fn pg_figures(report: &mut Report) -> &mut PgFigures {
+    report.postgres.get_or_insert_with(PgFigures::default)
+}
+
 fn temp_dir(args: &BenchArgs) -> Result<tempfile::TempDir, CliError> {
     tempfile::Builder::new()
         .prefix("run-")

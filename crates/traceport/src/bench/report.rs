@@ -104,6 +104,125 @@ pub struct Report {
     pub resolver: Vec<super::resolve::ResolverRun>,
     /// Trace speed (absent when skipped).
     pub trace: Option<super::trace::TraceReport>,
+    /// The same measures on PostgreSQL (`--postgres`), each taken right after SQLite's.
+    pub postgres: Option<PgFigures>,
+}
+
+/// Bulk capture target on PostgreSQL, events per second.
+pub const TARGET_PG_EPS: f64 = 20_000.0;
+/// Query and trace latency on PostgreSQL, at most this times SQLite's.
+pub const TARGET_PG_LATENCY_RATIO: f64 = 2.0;
+
+/// What was measured on PostgreSQL.
+#[derive(Debug, Clone, Default)]
+pub struct PgFigures {
+    /// Capture repetitions.
+    pub capture: Vec<CaptureRun>,
+    /// Query latency.
+    pub latency: Option<LatencyReport>,
+    /// Trace speed.
+    pub trace: Option<super::trace::TraceReport>,
+}
+
+/// One row comparing the backends: what, SQLite, PostgreSQL, PostgreSQL / SQLite, target.
+type Comparison = (String, f64, f64, String);
+
+impl Report {
+    /// SQLite beside PostgreSQL, measure by measure.
+    fn comparisons(&self) -> Vec<Comparison> {
+        let Some(pg) = &self.postgres else {
+            return Vec::new();
+        };
+        let mut rows = Vec::new();
+        let eps = |runs: &[CaptureRun]| {
+            median(&runs.iter().map(CaptureRun::http_eps).collect::<Vec<_>>())
+        };
+        if let (Some(lite), Some(p)) = (eps(&self.capture), eps(&pg.capture)) {
+            rows.push((
+                "capture over HTTP, events/s".to_owned(),
+                lite,
+                p,
+                format!("PostgreSQL >= {TARGET_PG_EPS:.0}"),
+            ));
+        }
+        let within = format!("ratio <= {TARGET_PG_LATENCY_RATIO}");
+        if let (Some(lite), Some(p)) = (&self.latency, &pg.latency) {
+            for (k, name) in ["MATCH_epc", "MATCH_anyEPC"].iter().enumerate() {
+                for q in [50.0, 99.0] {
+                    rows.push((
+                        format!("{name} p{q} ms"),
+                        lite.ms(k, q),
+                        p.ms(k, q),
+                        within.clone(),
+                    ));
+                }
+            }
+        }
+        if let (Some(lite), Some(p)) = (&self.trace, &pg.trace) {
+            for q in [50.0, 99.0] {
+                rows.push((
+                    format!("trace, blended lot, p{q} ms"),
+                    lite.big_ms(q),
+                    p.big_ms(q),
+                    within.clone(),
+                ));
+                rows.push((
+                    format!("trace, one chain, p{q} ms"),
+                    lite.small_ms(q),
+                    p.small_ms(q),
+                    within.clone(),
+                ));
+            }
+        }
+        rows
+    }
+
+    /// The comparison as a terminal table.
+    fn postgres_table(&self) -> String {
+        let rows = self.comparisons();
+        if rows.is_empty() {
+            return String::new();
+        }
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "
+PostgreSQL beside SQLite (same run, same data)"
+        );
+        let _ = writeln!(
+            s,
+            "  {:<32} {:>12} {:>12} {:>7}",
+            "measure", "SQLite", "PostgreSQL", "ratio"
+        );
+        for (what, lite, pg, target) in rows {
+            let _ = writeln!(
+                s,
+                "  {what:<32} {lite:>12.3} {pg:>12.3} {:>7.2}   {target}",
+                pg / lite.max(1e-9)
+            );
+        }
+        s
+    }
+
+    /// The comparison as Markdown.
+    fn postgres_markdown(&self) -> String {
+        let rows = self.comparisons();
+        if rows.is_empty() {
+            return String::new();
+        }
+        let mut s = String::from(
+            "### PostgreSQL beside SQLite (same run)\n\n| measure | SQLite | PostgreSQL | PostgreSQL / SQLite | target |\n|---|---:|---:|---:|---|\n",
+        );
+        for (what, lite, pg, target) in rows {
+            let _ = writeln!(
+                s,
+                "| {what} | {lite:.3} | {pg:.3} | {:.2} | {target} |",
+                pg / lite.max(1e-9)
+            );
+        }
+        s.push('\n');
+        s
+    }
 }
 
 /// XML-to-JSON-LD capture throughput ratio target.
@@ -245,6 +364,7 @@ impl Report {
         if let Some(t) = &self.trace {
             s.push_str(&t.table());
         }
+        s.push_str(&self.postgres_table());
         s
     }
 
@@ -360,6 +480,7 @@ impl Report {
             s.push('\n');
             s.push_str(&t.markdown());
         }
+        s.push_str(&self.postgres_markdown());
         s
     }
 }

@@ -1,14 +1,13 @@
 //! Trace speed: full backward + forward traces of blended lots (graphs of about a thousand
 //! identifiers) and of single-chain lots over a store of synthetic events, and the FSMA
-//! spreadsheet export of a large trace. Measured against the store (engine + SQLite), the
+//! spreadsheet export of a large trace. Measured against the store (engine + backend), the
 //! work behind `GET /trace`.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use demo::synthetic::blend::{blend_event, blend_time, ChainOutput};
 use demo::synthetic::{Generator, GeneratorConfig};
-use store::{AppendMode, Store};
+use store::{AppendMode, Location, Store};
 use trace::TraceRequest;
 
 use super::stats::percentile;
@@ -64,10 +63,10 @@ impl TraceReport {
     }
 }
 
-/// Loads `events` synthetic events plus blends of `chains_per_blend` chains into a store in
-/// `dir`, then times `traces` traces of each kind and one large export.
+/// Loads `events` synthetic events plus blends of `chains_per_blend` chains into the fresh
+/// store at `at`, then times `traces` traces of each kind and one large export.
 pub fn run(
-    dir: &Path,
+    at: &Location,
     seed: u64,
     events: usize,
     per_document: usize,
@@ -75,7 +74,7 @@ pub fn run(
     chains_per_blend: usize,
 ) -> Result<TraceReport, CliError> {
     let started = Instant::now();
-    let loaded = super::latency::load(dir, seed, events, per_document, 0)?;
+    let loaded = super::latency::load(at, seed, events, per_document, 0)?;
     let store = loaded.store;
     let generator = Generator::new(
         seed,

@@ -1,13 +1,11 @@
 //! Master data from capture headers: stored per vocabulary element, replaced by a newer
 //! description, found again after a reopen.
 
+use super::TestDb;
 use serde_json::json;
-use store::{MasterDataElement, MasterDataStore, SqliteStore};
+use store::MasterDataElement;
 
-#[test]
-fn elements_are_upserted_and_survive_a_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.db");
+pub fn elements_are_upserted_and_survive_a_reopen(db: &TestDb) {
     let location = "urn:epcglobal:epcis:vtype:BusinessLocation";
     let vocabularies = vec![json!({
         "type": location,
@@ -19,7 +17,7 @@ fn elements_are_upserted_and_survive_a_reopen() {
         ]
     })];
     {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = db.open();
         let elements = MasterDataElement::from_vocabularies(&vocabularies, 1);
         assert_eq!(elements.len(), 2, "the element without id is skipped");
         store.put_master_data(elements).unwrap();
@@ -31,7 +29,7 @@ fn elements_are_upserted_and_survive_a_reopen() {
             .put_master_data(MasterDataElement::from_vocabularies(&renamed, 2))
             .unwrap();
     }
-    let store = SqliteStore::open(&path).unwrap();
+    let store = db.open();
     let one = store
         .master_data_element(location, "urn:epc:id:sgln:8934567.00001.0")
         .unwrap()

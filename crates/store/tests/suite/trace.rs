@@ -1,16 +1,17 @@
 //! The trace index: written with each event, rebuilt for older databases, read by the engine.
 
+use super::TestDb;
 use serde_json::{json, Value};
-use store::{AppendMode, NewEvent, SqliteStore, Store, TraceStore};
+use store::{AppendMode, NewEvent};
 use trace::{Direction, TraceRequest};
 
-fn c(id: &str) -> String {
+pub fn c(id: &str) -> String {
     gs1::canonical_id(id).into_owned()
 }
 
 const LOT_A: &str = "urn:epc:class:lgtin:8934567.012345.A";
 const LOT_B: &str = "urn:epc:class:lgtin:8934567.012345.B";
-const LOT_C: &str = "urn:epc:class:lgtin:8934567.054321.C";
+pub const LOT_C: &str = "urn:epc:class:lgtin:8934567.054321.C";
 const PALLET: &str = "urn:epc:id:sscc:8934567.0000000001";
 
 fn event(id: u32, day: u32, fields: Value) -> Value {
@@ -27,7 +28,7 @@ fn event(id: u32, day: u32, fields: Value) -> Value {
 }
 
 /// A and B make C; C rides pallet 1 from day 5 to day 7; the pallet is reused for B on day 9.
-fn chain() -> Vec<Value> {
+pub fn chain() -> Vec<Value> {
     let q = |class: &str| json!([{"epcClass": class, "quantity": 10, "uom": "KGM"}]);
     vec![
         event(
@@ -75,7 +76,7 @@ fn chain() -> Vec<Value> {
     ]
 }
 
-fn new_events(values: Vec<Value>) -> Vec<NewEvent> {
+pub fn new_events(values: Vec<Value>) -> Vec<NewEvent> {
     values
         .into_iter()
         .map(|v| {
@@ -104,10 +105,8 @@ fn event_numbers(graph: &trace::TraceGraph) -> Vec<u32> {
     n
 }
 
-#[test]
-fn traces_read_the_index_written_with_the_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+pub fn traces_read_the_index_written_with_the_events(db: &TestDb) {
+    let store = db.open();
     let out = store
         .append(new_events(chain()), AppendMode::AllOrNothing)
         .unwrap();
@@ -135,31 +134,23 @@ fn traces_read_the_index_written_with_the_events() {
     assert!(graph.node(&c(LOT_C)).is_none());
 }
 
-#[test]
-fn an_index_missing_rows_is_rebuilt_on_open() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.db");
-    let store = SqliteStore::open(&path).unwrap();
+pub fn an_index_missing_rows_is_rebuilt_on_open(db: &TestDb) {
+    let store = db.open();
     store
         .append(new_events(chain()), AppendMode::AllOrNothing)
         .unwrap();
     let before = store.trace(&TraceRequest::new(c(LOT_C))).unwrap();
     drop(store);
     // As if the events had been stored by a build without the trace index.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DELETE FROM trace_nodes; DELETE FROM trace_records;")
-        .unwrap();
-    drop(conn);
-    let store = SqliteStore::open(&path).unwrap();
+    db.execute("DELETE FROM trace_nodes; DELETE FROM trace_records;");
+    let store = db.open();
     let after = store.trace(&TraceRequest::new(c(LOT_C))).unwrap();
     assert_eq!(before, after);
     assert!(!after.events.is_empty());
 }
 
-#[test]
-fn rolled_back_batches_leave_no_index_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("t.db")).unwrap();
+pub fn rolled_back_batches_leave_no_index_rows(db: &TestDb) {
+    let store = db.open();
     let mut events = new_events(chain());
     let dup = events[0].clone();
     events.push(dup);

@@ -1,19 +1,13 @@
-//! The registry and account traits over SQLite: uniqueness, ownership, tokens, partners and
-//! the per-event marks.
+//! The registry and account traits: uniqueness, ownership, tokens, partners and the
+//! per-event marks.
 
+use super::TestDb;
 use epcis::{EventType, Facet, FacetValue};
 use registry::accounts::{AccountRole, ApiToken, Binding, User};
 use registry::{NewOrganisation, Organisation, Product, ProductGroup, Scope, Verification};
-use store::sqlite::SqliteStore;
-use store::{AccountStore, AppendMode, NewEvent, PageRequest, RegistryStore, Store, StoreError};
+use store::{AppendMode, NewEvent, PageRequest, StoreError};
 
-fn store() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let s = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
-    (dir, s)
-}
-
-fn org(id: &str, tax: &str, prefix: &str) -> Organisation {
+pub fn org(id: &str, tax: &str, prefix: &str) -> Organisation {
     Organisation {
         details: NewOrganisation {
             id: id.into(),
@@ -33,7 +27,7 @@ fn org(id: &str, tax: &str, prefix: &str) -> Organisation {
     }
 }
 
-fn product(gtin: &str, owner: &str) -> Product {
+pub fn product(gtin: &str, owner: &str) -> Product {
     Product {
         gtin: gtin.into(),
         owner: owner.into(),
@@ -59,9 +53,8 @@ fn page() -> PageRequest {
     }
 }
 
-#[test]
-fn organisations_are_unique_by_id_tax_code_and_prefix() {
-    let (_d, s) = store();
+pub fn organisations_are_unique_by_id_tax_code_and_prefix(db: &TestDb) {
+    let s = db.open();
     s.create_organisation(&org("a", "0100000001", "893601"))
         .unwrap();
     for (dup, what) in [
@@ -121,9 +114,8 @@ fn organisations_are_unique_by_id_tax_code_and_prefix() {
         .is_empty());
 }
 
-#[test]
-fn products_belong_to_one_owner() {
-    let (_d, s) = store();
+pub fn products_belong_to_one_owner(db: &TestDb) {
+    let s = db.open();
     s.create_organisation(&org("a", "0100000001", "893601"))
         .unwrap();
     s.create_organisation(&org("b", "0100000002", "893602"))
@@ -149,9 +141,8 @@ fn products_belong_to_one_owner() {
     ));
 }
 
-#[test]
-fn users_sessions_and_tokens() {
-    let (_d, s) = store();
+pub fn users_sessions_and_tokens(db: &TestDb) {
+    let s = db.open();
     let user = User {
         name: "lan".into(),
         password_hash: "$argon2id$x".into(),
@@ -199,9 +190,8 @@ fn users_sessions_and_tokens() {
     ));
 }
 
-#[test]
-fn partners_marks_and_job_owners() {
-    let (_d, s) = store();
+pub fn partners_marks_and_job_owners(db: &TestDb) {
+    let s = db.open();
     s.add_partners("a", &["b".into(), "c".into()]).unwrap();
     s.add_partners("a", &["b".into()]).unwrap();
     assert_eq!(s.named_by("b").unwrap(), vec!["a".to_string()]);
@@ -269,11 +259,10 @@ fn partners_marks_and_job_owners() {
     assert_eq!(s.named_query_owner("q").unwrap().as_deref(), Some("a"));
 }
 
-#[test]
-fn places_and_codes() {
+pub fn places_and_codes(db: &TestDb) {
     use registry::codes::{CodeKind, CodeStatus, ExportCode};
     use registry::places::{Location, Plot};
-    let (_d, s) = store();
+    let s = db.open();
     s.create_organisation(&org("a", "0100000001", "893601"))
         .unwrap();
     s.create_organisation(&org("b", "0100000002", "893602"))

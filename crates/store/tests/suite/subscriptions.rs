@@ -1,12 +1,10 @@
-//! Subscriptions and their delivery cursors in the SQLite store.
+//! Subscriptions and their delivery cursors.
 
+use super::TestDb;
 use epcis::query::Condition;
 use epcis::{EventType, Facet, FacetValue, Query};
 use serde_json::json;
-use store::{
-    AppendMode, NewEvent, NewSubscription, PageRequest, SqliteStore, Store, StoreError,
-    SubscriptionStore,
-};
+use store::{AppendMode, NewEvent, NewSubscription, PageRequest, StoreError};
 
 fn event(id: &str, epc: &str, record_time_ms: i64) -> NewEvent {
     NewEvent {
@@ -37,15 +35,8 @@ fn spec(query_name: &str) -> NewSubscription {
     }
 }
 
-fn open() -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("traceport.sqlite")).unwrap();
-    (dir, store)
-}
-
-#[test]
-fn cursor_starts_at_now_or_at_initial_record_time() {
-    let (_dir, store) = open();
+pub fn cursor_starts_at_now_or_at_initial_record_time(db: &TestDb) {
+    let store = db.open();
     store.create_named_query("q", &json!({})).unwrap();
     let events = (1..=5)
         .map(|i| event(&format!("e{i}"), "x", i * 100))
@@ -82,9 +73,8 @@ fn cursor_starts_at_now_or_at_initial_record_time() {
     );
 }
 
-#[test]
-fn events_after_follow_the_query_in_capture_order() {
-    let (_dir, store) = open();
+pub fn events_after_follow_the_query_in_capture_order(db: &TestDb) {
+    let store = db.open();
     let events = (1..=10)
         .map(|i| event(&format!("e{i}"), if i % 2 == 0 { "even" } else { "odd" }, i))
         .collect();
@@ -117,12 +107,9 @@ fn events_after_follow_the_query_in_capture_order() {
     assert!(store.events_after(&unknown, 0, 10).unwrap().is_empty());
 }
 
-#[test]
-fn acknowledgements_move_forward_only_and_survive_reopen() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("traceport.sqlite");
+pub fn acknowledgements_move_forward_only_and_survive_reopen(db: &TestDb) {
     let id = {
-        let store = SqliteStore::open(&path).unwrap();
+        let store = db.open();
         store.create_named_query("q", &json!({})).unwrap();
         let sub = store.create_subscription(spec("q")).unwrap();
         store.record_delivery_failure(&sub.id, "HTTP 500").unwrap();
@@ -135,7 +122,7 @@ fn acknowledgements_move_forward_only_and_survive_reopen() {
         store.acknowledge_delivery(&sub.id, 3, 1235).unwrap();
         sub.id
     };
-    let store = SqliteStore::open(&path).unwrap();
+    let store = db.open();
     let sub = store.subscription("q", &id).unwrap().unwrap();
     assert_eq!(sub.cursor, 7);
     assert_eq!(sub.last_notified_ms, Some(1235));
@@ -146,9 +133,8 @@ fn acknowledgements_move_forward_only_and_survive_reopen() {
     ));
 }
 
-#[test]
-fn listing_paging_deleting_and_cascade_with_the_named_query() {
-    let (_dir, store) = open();
+pub fn listing_paging_deleting_and_cascade_with_the_named_query(db: &TestDb) {
+    let store = db.open();
     store.create_named_query("q", &json!({})).unwrap();
     store.create_named_query("other", &json!({})).unwrap();
     let ids: Vec<String> = (0..5)

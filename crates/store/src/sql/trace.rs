@@ -1,0 +1,29 @@
+//! The trace index (`trace_records`, `trace_nodes`), shared by both backends: what is
+//! written for an event, and the statement a trace step reads.
+
+use trace::EventRecord;
+
+use crate::StoreError;
+
+/// Stores an event's trace record (`?1` seq, `?2` record).
+pub(crate) const INSERT_RECORD: &str = "INSERT INTO trace_records (seq, record) VALUES (?1, ?2)";
+/// Indexes an identifier (`?1`) of an event (`?2`).
+pub(crate) const INSERT_NODE: &str =
+    "INSERT INTO trace_nodes (node, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+/// Most identifiers per lookup statement (SQLite's default limit is 32,766 parameters).
+pub(crate) const CHUNK: usize = 500;
+
+/// The `seq, record` of the events naming any of `n` identifiers (`?` each).
+pub(crate) fn records_sql(n: usize) -> String {
+    format!(
+        "SELECT r.seq, r.record FROM trace_records r WHERE r.seq IN \
+         (SELECT n.seq FROM trace_nodes n WHERE n.node IN ({}))",
+        vec!["?"; n].join(", ")
+    )
+}
+
+/// Decodes a stored trace record.
+pub(crate) fn record(text: &str) -> Result<EventRecord, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Database(format!("unreadable trace record: {e}")))
+}
