@@ -11,7 +11,6 @@ use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use server::access::OwnershipRule;
 use server::ServerConfig;
-use store::RegistryStore;
 
 fn gln(prefix: &str, location: &str) -> String {
     let body = format!("{prefix}{location}");
@@ -73,7 +72,7 @@ const E_DELTA: &str = "urn:uuid:d4d4d4d4-0000-4000-8000-00000000d004";
 
 async fn world() -> World {
     let s = TestServer::start().await;
-    let st = &s.store;
+    let st = &*s.store;
     register(st, &test_org("alpha", "3300000001", &[ALPHA], "33"));
     register(st, &test_org("beta", "0100000002", &[BETA], "01"));
     register(st, &test_org("delta", "3300000004", &[DELTA], "33"));
@@ -502,7 +501,7 @@ async fn bad_credentials_are_refused_with_401() {
     }
     // A read-only token cannot capture.
     let read_only = token_with(
-        &s.store,
+        &*s.store,
         AccountRole::Admin,
         Some(TEST_ORG),
         None,
@@ -539,7 +538,7 @@ async fn commissioning_another_organisations_identifiers_is_rejected_or_flagged(
             ..ServerConfig::default()
         })
         .await;
-        register(&s.store, &test_org("beta", "0100000002", &[BETA], "01"));
+        register(&*s.store, &test_org("beta", "0100000002", &[BETA], "01"));
         let foreign = private_event(
             "urn:uuid:f0f0f0f0-0000-4000-8000-00000000f001",
             "ADD",

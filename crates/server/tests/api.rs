@@ -784,7 +784,7 @@ async fn metrics_are_for_operators_loopback_or_when_public() {
         "epcisException:SecurityException",
     )
     .await;
-    let operator = client_with(&token(&s.store, AccountRole::Operator, None, None));
+    let operator = client_with(&token(&*s.store, AccountRole::Operator, None, None));
     let r = operator.get(s.url("/metrics")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert!(r

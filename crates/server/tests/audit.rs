@@ -12,18 +12,18 @@ async fn writes_and_official_reads_are_audited_per_province() {
     let s = TestServer::start().await; // TEST_ORG is in province 01
     s.load_dataset().await;
     let official = client_with(&token(
-        &s.store,
+        &*s.store,
         AccountRole::ProvincialOfficial,
         None,
         Some("01"),
     ));
     let elsewhere = client_with(&token(
-        &s.store,
+        &*s.store,
         AccountRole::ProvincialOfficial,
         None,
         Some("33"),
     ));
-    let national = client_with(&token(&s.store, AccountRole::NationalOfficial, None, None));
+    let national = client_with(&token(&*s.store, AccountRole::NationalOfficial, None, None));
     // Anonymous reads are not audited; a member's read is not privileged.
     assert_eq!(
         s.anon.get(s.url("/events")).send().await.unwrap().status(),

@@ -14,7 +14,6 @@ use std::sync::Mutex;
 use common::*;
 use registry::accounts::{AccountRole, Binding};
 use registry::codes::{CodeKind, CodeStatus, ExportCode};
-use store::RegistryStore;
 
 /// The directory of the browser script, with playwright-core installed in it (once).
 fn browser_dir() -> PathBuf {
@@ -134,7 +133,7 @@ async fn an_organisation_adds_a_plot_with_a_polygon_in_chromium() {
     let s = TestServer::start().await; // TEST_ORG is in province 01
     let password = "mật-khẩu-quản-trị-07";
     user(
-        &s.store,
+        &*s.store,
         "quan-tri-thua",
         password,
         AccountRole::Admin,

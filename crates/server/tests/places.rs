@@ -78,10 +78,10 @@ async fn plots_are_checked_as_the_eudr_asks() {
     assert!((area - 5.0).abs() < 0.1, "{area}");
     // Nobody else may overwrite it.
     register(
-        &s.store,
+        &*s.store,
         &test_org("beta", "0100000002", &["8930002"], "01"),
     );
-    let beta = client_with(&token(&s.store, AccountRole::Admin, Some("beta"), None));
+    let beta = client_with(&token(&*s.store, AccountRole::Admin, Some("beta"), None));
     let r = put_as(
         &beta,
         &s,
@@ -177,13 +177,13 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
     assert_problem(r, 400, "epcisException:ValidationException").await;
 
     let official = client_with(&token(
-        &s.store,
+        &*s.store,
         AccountRole::ProvincialOfficial,
         None,
         Some("01"),
     ));
     let elsewhere = client_with(&token(
-        &s.store,
+        &*s.store,
         AccountRole::ProvincialOfficial,
         None,
         Some("33"),
@@ -304,7 +304,7 @@ async fn revoking_a_code_flags_its_events_for_the_province() {
     assert_problem(r, 403, "epcisException:SecurityException").await;
     let r = s.anon.get(s.url("/registry/flags")).send().await.unwrap();
     assert_problem(r, 401, "epcisException:SecurityException").await;
-    let national = client_with(&token(&s.store, AccountRole::NationalOfficial, None, None));
+    let national = client_with(&token(&*s.store, AccountRole::NationalOfficial, None, None));
     let flags: Value = national
         .get(s.url("/registry/flags"))
         .send()

@@ -183,13 +183,13 @@ async fn an_organisation_is_verified_by_its_official_then_manages_products_and_t
 
     // Officials: a member cannot verify, another province cannot, the right one can.
     let other_official = client_with(&token(
-        &s.store,
+        &*s.store,
         AccountRole::ProvincialOfficial,
         None,
         Some("01"),
     ));
     let official = client_with(&token(
-        &s.store,
+        &*s.store,
         AccountRole::ProvincialOfficial,
         None,
         Some("33"),

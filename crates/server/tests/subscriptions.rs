@@ -143,6 +143,8 @@ fn fast_delivery() -> DeliveryConfig {
         retry_max: Duration::from_millis(400),
         poll: Duration::from_millis(500),
         batch_events: 50,
+        // On PostgreSQL a restarted server waits for the stopped one's claims to lapse.
+        lease: Duration::from_secs(2),
         ..DeliveryConfig::default()
     }
 }

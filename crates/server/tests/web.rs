@@ -125,7 +125,12 @@ async fn register_verify_and_manage_products_through_the_pages() {
     full["descriptionVi"] = serde_json::json!("Cùi dày, sấy lạnh");
     full["images"] = serde_json::json!(["https://example.org/nhan.jpg"]);
     full["certificates"] = serde_json::json!([{"scheme": "VietGAP", "number": "VG-33-001"}]);
-    let admin = client_with(&token(&s.store, AccountRole::Admin, Some("htx-nhan"), None));
+    let admin = client_with(&token(
+        &*s.store,
+        AccountRole::Admin,
+        Some("htx-nhan"),
+        None,
+    ));
     let r = admin
         .put(s.url(&format!("/registry/products/{gtin}")))
         .json(&full)
@@ -320,13 +325,13 @@ async fn an_official_revokes_a_code_and_sees_the_flagged_events() {
 /// Signs in a new administrator of `org` (registered if needed) through the page.
 async fn org_admin(s: &TestServer, org: &str, province: &str) -> reqwest::Client {
     register(
-        &s.store,
+        &*s.store,
         &test_org(org, "0100000009", &["8930001"], province),
     );
     let name = format!("{org}-admin");
     let password = "mật-khẩu-quản-trị";
     user(
-        &s.store,
+        &*s.store,
         &name,
         password,
         AccountRole::Admin,
@@ -550,7 +555,7 @@ async fn failed_sign_ins_are_throttled_and_audited() {
     let s = TestServer::start().await;
     let password = "mật-khẩu-đúng-rồi";
     user(
-        &s.store,
+        &*s.store,
         "nguoi-dung",
         password,
         AccountRole::Admin,
@@ -597,7 +602,7 @@ async fn failed_sign_ins_are_throttled_and_audited() {
     .await;
     assert_eq!(r.status(), 401);
     // The audit log names the account tried.
-    let national = client_with(&token(&s.store, AccountRole::NationalOfficial, None, None));
+    let national = client_with(&token(&*s.store, AccountRole::NationalOfficial, None, None));
     let audit = json_of(&national, &s.url("/registry/audit")).await;
     let tried = audit
         .as_array()

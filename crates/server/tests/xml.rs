@@ -7,7 +7,6 @@ mod common;
 use common::{assert_problem, TestServer};
 use epcis::Limits;
 use serde_json::Value;
-use store::MasterDataStore;
 
 const XML_12: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1" schemaVersion="1.2"

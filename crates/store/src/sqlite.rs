@@ -481,6 +481,22 @@ impl SubscriptionStore for SqliteStore {
             error: error.to_owned(),
         })
     }
+
+    /// One process owns a SQLite database, and it delivers every subscription: a claim is
+    /// always granted (at once after a restart).
+    fn claim_delivery(
+        &self,
+        id: &str,
+        _holder: &str,
+        _now_ms: i64,
+        _until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        if self.readers.read(|c| subscriptions::exists(c, id))? {
+            Ok(true)
+        } else {
+            Err(StoreError::NotFound(format!("subscription {id}")))
+        }
+    }
 }
 
 impl TraceStore for SqliteStore {

@@ -85,4 +85,16 @@ pub trait SubscriptionStore: Send + Sync {
     fn acknowledge_delivery(&self, id: &str, to_seq: i64, at_ms: i64) -> Result<(), StoreError>;
     /// Records a failed callback (for operators: `failures`, `last_error`).
     fn record_delivery_failure(&self, id: &str, error: &str) -> Result<(), StoreError>;
+    /// Claims, or renews, the delivery of subscription `id` for the worker `holder` until
+    /// `until_ms`, so that of all the processes on this store exactly one delivers it: true
+    /// when `holder` now holds it (it was free, already `holder`'s, or its holder's claim
+    /// lapsed before `now_ms`); false when another live worker holds it. `NotFound` when the
+    /// subscription is gone.
+    fn claim_delivery(
+        &self,
+        id: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError>;
 }

@@ -53,7 +53,6 @@ fn document(events: Vec<Value>) -> Value {
 
 /// A SQLite store copied into PostgreSQL answers the same queries.
 #[test]
-#[ignore = "PgStore is not yet a store::Backend (see store::postgres::MISSING_TRAITS): query and serve refuse postgres:// URLs"]
 fn copy_moves_a_sqlite_store_into_postgres() {
     let Some(db) = ScratchDatabase::for_test("tp_cli") else {
         return;
@@ -174,7 +173,6 @@ async fn wait_job(client: &reqwest::Client, url: &str) -> Value {
 /// Two server processes on one database, capturing concurrently: every event stored once
 /// with dense, distinct sequence numbers; each job run exactly once; both see the same data.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "PgStore is not yet a store::Backend (see store::postgres::MISSING_TRAITS): query and serve refuse postgres:// URLs"]
 async fn two_serve_processes_share_one_database() {
     let Some(db) = ScratchDatabase::for_test("tp_two") else {
         return;

@@ -1,9 +1,11 @@
 //! Delivering subscription results: one task per subscription reads the events after its
 //! cursor that match its named query and hands them, as `EPCISQueryDocument`s, to an outlet
 //! (a webhook, or a WebSocket). Capture only bumps a counter that wakes the tasks; the tasks
-//! also poll, so a missed wake-up delays a delivery but never loses it.
+//! also poll, so a missed wake-up delays a delivery but never loses it. With several processes
+//! on one store, each webhook subscription is delivered by the one process holding its claim
+//! (`SubscriptionStore::claim_delivery`, a lease renewed while it delivers).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::time::Duration;
 
@@ -322,8 +324,92 @@ async fn run_webhook(state: AppState, sub: Subscription) {
         dest: sub.spec.dest.clone(),
         token: sub.spec.signature_token.clone(),
     };
-    let Ended(why) = drive(&state, &plan, sub.cursor, &mut outlet).await;
+    let why = loop {
+        // Of all the processes on the store, the one holding the claim delivers.
+        if let Claim::Gone = hold(&state, &sub.id).await {
+            break "subscription deleted".to_owned();
+        }
+        // Another process may have moved the cursor while it held the claim.
+        let cursor = match current(&state, &sub).await {
+            Some(s) => s.cursor,
+            None => break "subscription deleted".to_owned(),
+        };
+        tokio::select! {
+            Ended(why) = drive(&state, &plan, cursor, &mut outlet) => break why,
+            claim = keep(&state, &sub.id) => match claim {
+                Claim::Gone => break "subscription deleted".to_owned(),
+                _ => tracing::warn!(subscription = %sub.id, "delivery claim lost; waiting to claim it again"),
+            },
+        }
+    };
     tracing::warn!(subscription = %sub.id, reason = %why, "subscription delivery ended");
+}
+
+/// The outcome of a delivery claim.
+enum Claim {
+    /// This process holds it.
+    Held,
+    /// Another process holds it.
+    Taken,
+    /// The subscription is gone.
+    Gone,
+}
+
+/// Claims or renews the delivery of a subscription for this process.
+async fn claim(state: &AppState, id: &str) -> Claim {
+    let hub = &state.subscriptions;
+    let (store, id, holder) = (state.store.clone(), id.to_owned(), hub.holder.clone());
+    let now = Utc::now().timestamp_millis();
+    let until = now.saturating_add(i64::try_from(hub.config.lease.as_millis()).unwrap_or(i64::MAX));
+    let answer =
+        tokio::task::spawn_blocking(move || store.claim_delivery(&id, &holder, now, until)).await;
+    match answer {
+        Ok(Ok(true)) => Claim::Held,
+        Ok(Ok(false)) => Claim::Taken,
+        Ok(Err(StoreError::NotFound(_))) => Claim::Gone,
+        other => {
+            // The store is unreachable: claim nothing, try again later.
+            tracing::error!(?other, "cannot claim a subscription's delivery");
+            Claim::Taken
+        }
+    }
+}
+
+/// Waits until this process holds the delivery of a subscription (or it is gone).
+async fn hold(state: &AppState, id: &str) -> Claim {
+    loop {
+        match claim(state, id).await {
+            Claim::Taken => tokio::time::sleep(state.subscriptions.config.lease / 3).await,
+            held_or_gone => return held_or_gone,
+        }
+    }
+}
+
+/// Renews the claim every third of its lease; returns when it is lost or the subscription is gone.
+async fn keep(state: &AppState, id: &str) -> Claim {
+    loop {
+        tokio::time::sleep(state.subscriptions.config.lease / 3).await;
+        match claim(state, id).await {
+            Claim::Held => {}
+            lost_or_gone => return lost_or_gone,
+        }
+    }
+}
+
+/// The subscription as stored now.
+async fn current(state: &AppState, sub: &Subscription) -> Option<Subscription> {
+    let (store, name, id) = (
+        state.store.clone(),
+        sub.spec.query_name.clone(),
+        sub.id.clone(),
+    );
+    match tokio::task::spawn_blocking(move || store.subscription(&name, &id)).await {
+        Ok(Ok(found)) => found,
+        other => {
+            tracing::error!(subscription = %sub.id, ?other, "cannot read a subscription; resuming from its first cursor");
+            Some(sub.clone())
+        }
+    }
 }
 
 /// The running subscription tasks.
@@ -334,11 +420,13 @@ struct Tasks {
     running: HashMap<String, (String, tokio::task::AbortHandle)>,
     /// task id → subscriptionID.
     ids: HashMap<tokio::task::Id, String>,
+    /// Subscriptions whose task ended (deleted, schedule over): not started again by a rescan.
+    ended: HashSet<String>,
 }
 
 impl Tasks {
     fn start(&mut self, sub: Subscription) {
-        if self.running.contains_key(&sub.id) {
+        if self.running.contains_key(&sub.id) || self.ended.contains(&sub.id) {
             return;
         }
         let id = sub.id.clone();
@@ -368,6 +456,7 @@ impl Tasks {
         if let Some(sub) = self.ids.remove(&task) {
             if self.running.get(&sub).is_some_and(|(_, h)| h.id() == task) {
                 self.running.remove(&sub);
+                self.ended.insert(sub);
             }
         }
     }
@@ -388,17 +477,20 @@ pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()
             set: JoinSet::new(),
             running: HashMap::new(),
             ids: HashMap::new(),
+            ended: HashSet::new(),
         };
-        let store = state.store.clone();
-        match tokio::task::spawn_blocking(move || store.all_subscriptions()).await {
-            Ok(Ok(all)) => all.into_iter().for_each(|sub| tasks.start(sub)),
-            other => tracing::error!(
-                ?other,
-                "cannot list subscriptions; deliveries resume at the next start"
-            ),
-        }
+        // Every subscription at start, and those created through other processes on the same
+        // store as they appear (each task delivers only while its process holds the claim).
+        let mut rescan = tokio::time::interval(state.subscriptions.config.lease);
         loop {
             tokio::select! {
+                _ = rescan.tick() => {
+                    let store = state.store.clone();
+                    match tokio::task::spawn_blocking(move || store.all_subscriptions()).await {
+                        Ok(Ok(all)) => all.into_iter().for_each(|sub| tasks.start(sub)),
+                        other => tracing::error!(?other, "cannot list subscriptions; trying again later"),
+                    }
+                },
                 command = commands.recv() => match command {
                     None => break,
                     Some(Command::Start(sub)) => tasks.start(*sub),

@@ -48,6 +48,10 @@ pub struct DeliveryConfig {
     pub max_in_flight: usize,
     /// Most WebSocket subscriptions open at once.
     pub max_websockets: usize,
+    /// How long a process's claim on delivering a webhook subscription lasts unless renewed
+    /// (renewed every third of it); after that another process on the same store takes the
+    /// subscription over. Also how often the worker looks for subscriptions created elsewhere.
+    pub lease: Duration,
 }
 
 impl Default for DeliveryConfig {
@@ -61,6 +65,7 @@ impl Default for DeliveryConfig {
             batch_events: 500,
             max_in_flight: 32,
             max_websockets: 1024,
+            lease: Duration::from_secs(30),
         }
     }
 }
@@ -88,6 +93,8 @@ pub struct Hub {
     /// Set when the server shuts down: WebSocket subscriptions close (graceful shutdown
     /// waits for open connections, and a subscription never ends by itself).
     closing: watch::Sender<bool>,
+    /// This process's name in delivery claims (random per start).
+    holder: String,
 }
 
 impl Hub {
@@ -113,6 +120,7 @@ impl Hub {
             permits: Semaphore::new(config.max_in_flight.max(1)),
             websockets: Arc::new(Semaphore::new(config.max_websockets)),
             closing: watch::channel(false).0,
+            holder: format!("{:032x}", rand::random::<u128>()),
             config,
             client,
         }

@@ -14,7 +14,7 @@ use registry::{NewOrganisation, Organisation, Scope, Verification};
 use serde_json::{json, Value};
 use server::{AppState, ServerConfig};
 use store::postgres::scratch::ScratchDatabase;
-use store::{Backend, Location, RegistryStore};
+use store::{Backend, Location};
 
 pub const A1: &str = "https://id.gs1.org/01/09521234543213/21/A1";
 pub const A2: &str = "https://id.gs1.org/01/09521234543213/21/A2";

@@ -9,8 +9,10 @@
 //! list (and dump) rows in the same order.
 //!
 //! PostgreSQL-only additions serve several processes on one database: `event_seq` (the
-//! one-row counter that hands out dense sequence numbers inside the appending transaction)
-//! and `capture_jobs.lease_until_ms` (when a claimed job may be taken over).
+//! one-row counter that hands out dense sequence numbers inside the appending transaction),
+//! `capture_jobs.lease_until_ms` (when a claimed job may be taken over) and
+//! `subscription_leases` (which process delivers a subscription, until when; not dumped: a
+//! lease means nothing to another database).
 
 use postgres::Client;
 
@@ -112,6 +114,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
         last_error TEXT
     );
     CREATE INDEX subscriptions_query ON subscriptions (query_name, n);
+    CREATE TABLE subscription_leases (
+        id TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        until_ms BIGINT NOT NULL
+    );
     "#,
     ),
     (

@@ -121,6 +121,30 @@ impl SubscriptionStore for PgStore {
         })
     }
 
+    fn claim_delivery(
+        &self,
+        id: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let (id, holder) = (id.to_owned(), holder.to_owned());
+        self.pool.run(move |c| {
+            if c.query_opt(stmt::EXISTS, &[&id])?.is_none() {
+                return Err(not_found("subscription", &id));
+            }
+            // One statement: of several processes claiming at once, one inserts or takes over
+            // the lapsed lease; the others change no row.
+            let n = c.execute(
+                "INSERT INTO subscription_leases (id, holder, until_ms) VALUES (?1, ?2, ?4) \
+                 ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms \
+                 WHERE subscription_leases.holder = excluded.holder OR subscription_leases.until_ms < ?3",
+                &[&id, &holder, &now_ms, &until_ms],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
     fn record_delivery_failure(&self, id: &str, error: &str) -> Result<(), StoreError> {
         let (id, error) = (id.to_owned(), error.to_owned());
         self.pool.run(move |c| {

@@ -53,6 +53,9 @@ pub(crate) const SELECT_PAGE: &str = concat!(
 pub(crate) const SELECT_ALL: &str =
     concat!("SELECT ", columns!(), " FROM subscriptions ORDER BY n");
 
+/// Whether a subscription exists.
+pub(crate) const EXISTS: &str = "SELECT id FROM subscriptions WHERE id = ?1";
+
 /// The parameters of [`INSERT`] other than the id, the time and the cursor, in order from `?2`.
 pub(crate) struct InsertValues {
     pub schedule: Option<String>,

@@ -129,3 +129,8 @@ pub(super) fn all(conn: &Connection) -> Result<Vec<Subscription>, StoreError> {
         .collect::<Result<Result<Vec<_>, StoreError>, _>>()??;
     Ok(rows.into_iter().map(|(_, s)| s).collect())
 }
+
+/// Whether a subscription exists.
+pub(super) fn exists(conn: &Connection, id: &str) -> Result<bool, StoreError> {
+    Ok(conn.prepare_cached(stmt::EXISTS)?.exists([id])?)
+}

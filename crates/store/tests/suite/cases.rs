@@ -19,6 +19,7 @@ pub use super::registries::{
     places_and_codes, products_belong_to_one_owner, users_sessions_and_tokens,
 };
 pub use super::subscriptions::{
+    a_delivery_is_claimed_by_one_holder_until_its_lease_lapses,
     acknowledgements_move_forward_only_and_survive_reopen,
     cursor_starts_at_now_or_at_initial_record_time, events_after_follow_the_query_in_capture_order,
     listing_paging_deleting_and_cascade_with_the_named_query,

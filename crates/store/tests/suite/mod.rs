@@ -129,6 +129,7 @@ macro_rules! all_cases {
             events_after_follow_the_query_in_capture_order,
             acknowledgements_move_forward_only_and_survive_reopen,
             listing_paging_deleting_and_cascade_with_the_named_query,
+            a_delivery_is_claimed_by_one_holder_until_its_lease_lapses,
             organisations_are_unique_by_id_tax_code_and_prefix,
             products_belong_to_one_owner,
             users_sessions_and_tokens,

@@ -183,3 +183,25 @@ pub fn listing_paging_deleting_and_cascade_with_the_named_query(db: &TestDb) {
         .collect();
     assert_eq!(left, vec![other.id]);
 }
+
+/// A delivery claim: granted to a holder, renewed by it, refused to another one until the
+/// lease lapses (on SQLite, the one process always holds it), `NotFound` once deleted.
+pub fn a_delivery_is_claimed_by_one_holder_until_its_lease_lapses(db: &TestDb) {
+    let store = db.open();
+    store.create_named_query("q", &json!({})).unwrap();
+    let id = store.create_subscription(spec("q")).unwrap().id;
+    assert!(store.claim_delivery(&id, "a", 1_000, 2_000).unwrap());
+    assert!(store.claim_delivery(&id, "a", 1_500, 2_500).unwrap());
+    let other = store.claim_delivery(&id, "b", 2_000, 3_000).unwrap();
+    assert_eq!(
+        other,
+        db.kind == super::Kind::Sqlite,
+        "b while a's lease runs"
+    );
+    assert!(store.claim_delivery(&id, "b", 2_600, 3_600).unwrap());
+    store.delete_subscription("q", &id).unwrap();
+    assert!(matches!(
+        store.claim_delivery(&id, "b", 2_700, 3_700),
+        Err(StoreError::NotFound(_))
+    ));
+}
