@@ -67,7 +67,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             commands::accounts::user(loader::open_location(&location)?.as_ref(), cmd)
         }
         Command::Org(args) => {
-            commands::accounts::org(loader::open_store(&settings.data_dir)?.as_ref(), args)
+            commands::accounts::org(loader::open_location(&location)?.as_ref(), args)
         }
         Command::Query(args) => {
             commands::query::run_query(open_existing(&location)?.as_ref(), args)

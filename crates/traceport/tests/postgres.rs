@@ -137,13 +137,22 @@ impl Server {
             .expect("start traceport serve");
         let stdout = child.stdout.take().unwrap();
         let mut stdout = BufReader::new(stdout);
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let base = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {line:?}"))
-            .to_owned();
+        // The first process also announces the operator account it created.
+        let mut base = None;
+        for _ in 0..5 {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            base = line
+                .split_whitespace()
+                .find(|w| w.starts_with("http://"))
+                .map(str::to_owned);
+            if base.is_some() {
+                break;
+            }
+        }
+        let base = base.expect("traceport serve printed no URL");
         Server {
             child,
             base,
@@ -157,6 +166,48 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A client acting for an organisation registered in the store at `url` that owns the test
+/// prefix, with a capture and read token.
+fn member_client(url: &str) -> reqwest::Client {
+    let out = traceport(&[
+        "--database-url",
+        url,
+        "org",
+        "--id",
+        "hop-tac-xa",
+        "--name",
+        "Hợp tác xã",
+        "--tax-code",
+        "0100000009",
+        "--prefix",
+        "8934567",
+        "--province",
+        "01",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = traceport(&[
+        "--database-url",
+        url,
+        "token",
+        "create",
+        "--org",
+        "hop-tac-xa",
+        "--scopes",
+        "read,capture",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let secret = text(&out.stdout).trim().to_owned();
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {secret}")).unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 async fn wait_job(client: &reqwest::Client, url: &str) -> Value {
@@ -179,12 +230,15 @@ async fn two_serve_processes_share_one_database() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap().to_owned();
-    // The first process migrates; the second finds the schema in place.
+    // The console migrates and registers; both processes find the schema in place.
+    let url = db.url().to_owned();
+    let client = tokio::task::spawn_blocking(move || member_client(&url))
+        .await
+        .unwrap();
     let servers = [
         Server::start(db.url(), &data),
         Server::start(db.url(), &data),
     ];
-    let client = reqwest::Client::new();
     let per_doc = 40;
     let docs = 16;
     let mut posts = Vec::new();

@@ -9,7 +9,6 @@ use registry::codes::ExportCode;
 use registry::places::{Location, Plot};
 use registry::{Organisation, Product};
 
-use crate::cursor::{decode_tagged, encode_text};
 use crate::sql::cells::{from_json, to_json};
 use crate::sql::registries::{self as stmt, Lookup, Owned};
 use crate::sql::{self};
@@ -17,9 +16,6 @@ use crate::{Page, PageRequest, RegistryStore, StoreError};
 
 use super::conn::{is_unique_violation, numbered, Conn};
 use super::PgStore;
-
-const ORG_TAG: &str = "o1";
-const PRODUCT_TAG: &str = "p1";
 
 /// A transaction (or a client) as a [`Lookup`].
 struct Tx<'a, C: GenericClient>(&'a mut C);
@@ -258,13 +254,7 @@ impl RegistryStore for PgStore {
         province: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Organisation>, StoreError> {
-        let after = page
-            .after
-            .as_deref()
-            .map(|a| decode_tagged(a, ORG_TAG))
-            .transpose()?
-            .unwrap_or_default();
-        let want = page.per_page.max(1);
+        let (after, want) = stmt::orgs_start(page)?;
         let province = province.map(str::to_owned);
         self.pool.run(move |c| {
             let rows: Vec<Organisation> = read_records(
@@ -273,12 +263,7 @@ impl RegistryStore for PgStore {
                 "organisation",
                 &[&after, &province, &sql::limit_plus_one(want)],
             )?;
-            Ok(sql::paged(
-                rows,
-                want,
-                |o| encode_text(ORG_TAG, o.id()),
-                |o| o,
-            ))
+            Ok(stmt::orgs_page(rows, want))
         })
     }
 
@@ -311,13 +296,7 @@ impl RegistryStore for PgStore {
         owner: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Product>, StoreError> {
-        let after = page
-            .after
-            .as_deref()
-            .map(|a| decode_tagged(a, PRODUCT_TAG))
-            .transpose()?
-            .unwrap_or_default();
-        let want = page.per_page.max(1);
+        let (after, want) = stmt::products_start(page)?;
         let owner = owner.map(str::to_owned);
         self.pool.run(move |c| {
             let rows: Vec<Product> = read_records(
@@ -326,12 +305,7 @@ impl RegistryStore for PgStore {
                 "product",
                 &[&after, &owner, &sql::limit_plus_one(want)],
             )?;
-            Ok(sql::paged(
-                rows,
-                want,
-                |p| encode_text(PRODUCT_TAG, &p.gtin),
-                |p| p,
-            ))
+            Ok(stmt::products_page(rows, want))
         })
     }
 

@@ -2,9 +2,43 @@
 //! products, locations, plots, export codes, trading partners), shared by both backends,
 //! and the checks both run before writing an organisation.
 
-use registry::Organisation;
+use registry::{Organisation, Product};
 
-use crate::StoreError;
+use crate::cursor::{decode_tagged, encode_text};
+use crate::{Page, PageRequest, StoreError};
+
+const ORG_TAG: &str = "o1";
+const PRODUCT_TAG: &str = "p1";
+
+/// Where a page of organisations starts: the id after which to list, and how many.
+pub(crate) fn orgs_start(page: &PageRequest) -> Result<(String, usize), StoreError> {
+    start(page, ORG_TAG)
+}
+
+/// Where a page of products starts: the GTIN after which to list, and how many.
+pub(crate) fn products_start(page: &PageRequest) -> Result<(String, usize), StoreError> {
+    start(page, PRODUCT_TAG)
+}
+
+fn start(page: &PageRequest, tag: &str) -> Result<(String, usize), StoreError> {
+    let after = page
+        .after
+        .as_deref()
+        .map(|a| decode_tagged(a, tag))
+        .transpose()?
+        .unwrap_or_default();
+    Ok((after, page.per_page.max(1)))
+}
+
+/// Cuts organisations fetched with one extra to a page.
+pub(crate) fn orgs_page(rows: Vec<Organisation>, want: usize) -> Page<Organisation> {
+    super::paged(rows, want, |o| encode_text(ORG_TAG, o.id()), |o| o)
+}
+
+/// Cuts products fetched with one extra to a page.
+pub(crate) fn products_page(rows: Vec<Product>, want: usize) -> Page<Product> {
+    super::paged(rows, want, |p| encode_text(PRODUCT_TAG, &p.gtin), |p| p)
+}
 
 /// An organisation by id.
 pub(crate) const ORG_ID: &str = "SELECT id FROM organisations WHERE id = ?1";

@@ -11,13 +11,9 @@ use registry::{Organisation, Product};
 
 use super::writer::WriteOp;
 use super::{records, SqliteStore};
-use crate::cursor::{decode_tagged, encode_text};
 use crate::sql::cells::{from_json, to_json};
 use crate::sql::registries::{self as stmt, Lookup, Owned};
 use crate::{Page, PageRequest, RegistryStore, StoreError};
-
-const ORG_TAG: &str = "o1";
-const PRODUCT_TAG: &str = "p1";
 
 impl Lookup for &Connection {
     fn lookup(&mut self, sql: &str, key: &str) -> Result<Option<String>, StoreError> {
@@ -113,13 +109,7 @@ impl RegistryStore for SqliteStore {
         province: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Organisation>, StoreError> {
-        let after = page
-            .after
-            .as_deref()
-            .map(|a| decode_tagged(a, ORG_TAG))
-            .transpose()?
-            .unwrap_or_default();
-        let want = page.per_page.max(1);
+        let (after, want) = stmt::orgs_start(page)?;
         self.readers.read(|c| {
             let rows: Vec<Organisation> = read_records(
                 c,
@@ -127,12 +117,7 @@ impl RegistryStore for SqliteStore {
                 "organisation",
                 &[&after, &province, &records::limit_plus_one(want)],
             )?;
-            Ok(records::paged(
-                rows,
-                want,
-                |o| encode_text(ORG_TAG, o.id()),
-                |o| o,
-            ))
+            Ok(stmt::orgs_page(rows, want))
         })
     }
 
@@ -173,13 +158,7 @@ impl RegistryStore for SqliteStore {
         owner: Option<&str>,
         page: &PageRequest,
     ) -> Result<Page<Product>, StoreError> {
-        let after = page
-            .after
-            .as_deref()
-            .map(|a| decode_tagged(a, PRODUCT_TAG))
-            .transpose()?
-            .unwrap_or_default();
-        let want = page.per_page.max(1);
+        let (after, want) = stmt::products_start(page)?;
         self.readers.read(|c| {
             let rows: Vec<Product> = read_records(
                 c,
@@ -187,12 +166,7 @@ impl RegistryStore for SqliteStore {
                 "product",
                 &[&after, &owner, &records::limit_plus_one(want)],
             )?;
-            Ok(records::paged(
-                rows,
-                want,
-                |p| encode_text(PRODUCT_TAG, &p.gtin),
-                |p| p,
-            ))
+            Ok(stmt::products_page(rows, want))
         })
     }
 
