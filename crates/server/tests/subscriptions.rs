@@ -675,3 +675,45 @@ async fn websocket_streams_matching_events() {
         "{last:?}"
     );
 }
+
+/// Two servers on one PostgreSQL store: the one holding a subscription's claim delivers it,
+/// so every event arrives once, whichever server captured it; when that server stops, the
+/// other takes over after the lease and goes on from the cursor.
+#[tokio::test]
+async fn two_servers_on_one_store_deliver_each_event_once() {
+    let db = TestStore::new();
+    if !db.is_postgres() {
+        eprintln!(
+            "several servers share a store on PostgreSQL only (TRACEPORT_TEST_BACKEND=postgres)"
+        );
+        return;
+    }
+    let receiver = Receiver::start(Behaviour::Ok).await;
+    let a = Server::start(&db).await;
+    let b = Server::start(&db).await;
+    a.named_query("all", json!({})).await;
+    a.subscribe("all", json!({"dest": receiver.url, "stream": true}))
+        .await;
+    // b finds the subscription at its next look (once per lease) and waits for a's claim.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for k in 0..10 {
+        let s = if k % 2 == 0 { &a } else { &b };
+        s.capture(
+            (k * 5 + 1..=k * 5 + 5)
+                .map(|i| event(i, "shipping"))
+                .collect(),
+        )
+        .await;
+    }
+    receiver.wait_for(50, Duration::from_secs(30)).await;
+    // A second deliverer would have repeated something by now.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(receiver.ids(), (1..=50).map(id).collect::<Vec<_>>());
+    a.stop().await;
+    b.capture((51..=55).map(|i| event(i, "shipping")).collect())
+        .await;
+    receiver.wait_for(55, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(receiver.ids(), (1..=55).map(id).collect::<Vec<_>>());
+    b.stop().await;
+}

@@ -72,6 +72,11 @@ impl TestStore {
         }
     }
 
+    /// True on PostgreSQL (several servers may then share the store).
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
     /// Opens the store.
     pub fn open(&self) -> Arc<dyn Backend> {
         self.location().open().unwrap()
