@@ -557,7 +557,7 @@ pub async fn put_as(
 
 /// Creates a user who signs in with `password`.
 pub fn user(
-    store: &SqliteStore,
+    store: &dyn Backend,
     name: &str,
     password: &str,
     role: AccountRole,
