@@ -10,6 +10,7 @@
 mod conn;
 mod exec;
 mod masterdata;
+mod recalls;
 mod schema;
 pub mod scratch;
 mod tables;

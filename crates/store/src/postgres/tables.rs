@@ -146,7 +146,8 @@ pub(crate) fn load_rows(
     tx.batch_execute(
         "UPDATE event_seq SET next_seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM events) WHERE id = 1;
          SELECT setval(pg_get_serial_sequence('fields', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM fields), false);
-         SELECT setval(pg_get_serial_sequence('capture_jobs', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM capture_jobs), false);",
+         SELECT setval(pg_get_serial_sequence('capture_jobs', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM capture_jobs), false);
+         SELECT setval(pg_get_serial_sequence('recall_parties', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM recall_parties), false);",
     )?;
     tx.commit()?;
     Ok(summary)
