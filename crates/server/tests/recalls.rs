@@ -118,18 +118,35 @@ async fn world() -> World {
             coordinates: None,
         })
         .unwrap();
-    let events = vec![
+    let brand = vec![
         quantity_event(1, "2024-03-01T08:00:00+07:00", "commissioning", 100.0, Some(BRAND_GLN), None),
         quantity_event(2, "2024-03-02T08:00:00+07:00", "shipping", 40.0, Some(BRAND_GLN), Some(&gln(DC_GLN))),
+    ];
+    let job = s.capture(&document(brand), "rollback").await;
+    assert_eq!(job["success"], true, "{job}");
+    let t = |role, org: Option<&str>| client_with(&token(&s.store, role, org, None));
+    // The DC records its own receiving and shipping.
+    let dc = t(AccountRole::Member, Some("dc-org"));
+    let at_dc = vec![
         quantity_event(3, "2024-03-03T08:00:00+07:00", "receiving", 40.0, Some(&gln(DC_GLN)), None),
         quantity_event(4, "2024-03-04T08:00:00+07:00", "shipping", 10.0, Some(&gln(DC_GLN)), Some(&gln(SHOP_GLN))),
     ];
-    let job = s.capture(&document(events), "rollback").await;
-    assert_eq!(job["success"], true, "{job}");
-    let t = |role, org: Option<&str>| client_with(&token(&s.store, role, org, None));
+    let r = post(&dc, s.url("/capture"), document(at_dc)).await;
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    let job_url = s.url(r.headers()["location"].to_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let job: Value = dc.get(&job_url).send().await.unwrap().json().await.unwrap();
+        if job["running"] == false {
+            assert_eq!(job["success"], true, "{job}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the DC's capture did not finish");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     World {
         official: t(AccountRole::NationalOfficial, None),
-        dc: t(AccountRole::Member, Some("dc-org")),
+        dc,
         shop: t(AccountRole::Member, Some("shop-org")),
         shop_admin: t(AccountRole::Admin, Some("shop-org")),
         stranger: t(AccountRole::Admin, Some("stranger-org")),
@@ -219,7 +236,7 @@ async fn a_recall_from_declaration_to_close() {
     // The banner on the passport page, in both languages, and the resolver's link.
     let page = s
         .anon
-        .get(s.url("/passport/01/08931234000011/10/LOT1"))
+        .get(s.url("/passport/01/08931234000011/10/LOT1?lang=vi"))
         .send()
         .await
         .unwrap()
