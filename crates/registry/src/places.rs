@@ -298,7 +298,11 @@ pub fn check_plot(plot: &Plot, raw: Option<&str>) -> Result<f64, InvalidField> {
 struct SixDecimals;
 
 impl serde_json::ser::Formatter for SixDecimals {
-    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: f64) -> std::io::Result<()> {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
         let shortest = value.to_string();
         let decimals = shortest.split_once('.').map_or(0, |(_, d)| d.len());
         if shortest.contains(['e', 'E']) || decimals < MIN_DECIMALS {

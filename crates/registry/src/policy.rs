@@ -491,7 +491,10 @@ mod tests {
         };
         assert_eq!(declare(&caller(Principal::Public), Some("a")), "401");
         assert_eq!(declare(&official, None), "A");
-        assert_eq!(declare(&caller(Principal::NationalOfficial), Some("a")), "A");
+        assert_eq!(
+            declare(&caller(Principal::NationalOfficial), Some("a")),
+            "A"
+        );
         assert_eq!(declare(&member("a", false, true), Some("a")), "A");
         assert_eq!(declare(&member("a", false, false), Some("a")), "403");
         assert_eq!(declare(&member("b", true, true), Some("a")), "403");
@@ -500,9 +503,8 @@ mod tests {
         assert_eq!(ack(&member("a", false, true), true), "A");
         assert_eq!(ack(&member("a", false, true), false), "403");
         assert_eq!(ack(&official, true), "403");
-        let close = |c: &Caller, d: Option<&str>| {
-            code(&decide(c, Action::CloseRecall { declarer: d }))
-        };
+        let close =
+            |c: &Caller, d: Option<&str>| code(&decide(c, Action::CloseRecall { declarer: d }));
         assert_eq!(close(&official, Some("a")), "A");
         assert_eq!(close(&member("a", false, true), Some("a")), "A");
         assert_eq!(close(&member("b", true, true), Some("a")), "403");
@@ -511,7 +513,10 @@ mod tests {
             decide(&member("a", false, true), Action::ReadRecalls),
             Decision::Within(EventScope::Organisation("a".into()))
         );
-        assert_eq!(code(&decide(&caller(Principal::Public), Action::ReadRecalls)), "401");
+        assert_eq!(
+            code(&decide(&caller(Principal::Public), Action::ReadRecalls)),
+            "401"
+        );
         let hook = |c: &Caller| code(&decide(c, Action::ManageRecallWebhook { org: "a" }));
         assert_eq!(hook(&member("a", true, true)), "A");
         assert_eq!(hook(&member("a", false, true)), "403");

@@ -83,7 +83,8 @@ fn acknowledge_form(lang: Lang, headers: &HeaderMap, s: &RecallStatus) -> String
 }
 
 fn declare_form(lang: Lang, headers: &HeaderMap, key: &str) -> String {
-    let option = |v: &str, vi: &str, en: &str| format!("<option value=\"{v}\">{}</option>", lang.t(vi, en));
+    let option =
+        |v: &str, vi: &str, en: &str| format!("<option value=\"{v}\">{}</option>", lang.t(vi, en));
     format!(
         "<h2>{}</h2><form method=\"post\" action=\"/ui/recalls{}\" id=\"declare\">{}\
          <label>{} <textarea name=\"lots\" rows=\"3\" cols=\"50\" required>{}</textarea></label>\
@@ -130,7 +131,10 @@ async fn list(
         let inbox: Vec<&RecallStatus> = recalls.iter().filter(|s| s.recall.affects(org)).collect();
         body.push_str(&format!(
             "<h2>{}</h2>",
-            lang.t("Thông báo thu hồi gửi tổ chức", "Recalls affecting your organisation")
+            lang.t(
+                "Thông báo thu hồi gửi tổ chức",
+                "Recalls affecting your organisation"
+            )
         ));
         if inbox.is_empty() {
             body.push_str(&format!("<p>{}</p>", lang.t("Không có.", "None.")));
@@ -244,11 +248,7 @@ async fn declare(
     )
     .await
     {
-        Ok(s) => redirect(&format!(
-            "/ui/recalls/{}{}",
-            encode(&s.recall.id),
-            lang.q()
-        )),
+        Ok(s) => redirect(&format!("/ui/recalls/{}{}", encode(&s.recall.id), lang.q())),
         Err(e) => error_page(lang, &caller, &headers, e),
     }
 }
@@ -341,7 +341,8 @@ async fn detail(
     if s.recall.state == RecallState::Open && mine.is_some_and(|a| a.at_ms.is_none()) {
         body.push_str(&acknowledge_form(lang, &headers, &s));
     }
-    let may_close = is_official(&caller) || (s.recall.declarer_org() == Some(org) && !org.is_empty());
+    let may_close =
+        is_official(&caller) || (s.recall.declarer_org() == Some(org) && !org.is_empty());
     if s.recall.state == RecallState::Open && may_close {
         body.push_str(&format!(
             "<h2>{}</h2><form method=\"post\" action=\"/ui/recalls/{}/close{}\">{}\

@@ -165,13 +165,20 @@ fn merge_sites(all: Vec<Site>) -> Vec<Site> {
     by_place.into_values().collect()
 }
 
+/// What a recall reaches downstream.
+struct Scope {
+    affected: Vec<AffectedOrg>,
+    unregistered: Vec<Site>,
+    truncated: bool,
+}
+
 /// Computes the scope of `lots`: the organisations holding each place downstream, with
 /// names and provinces from the registries, and the places nobody registered. Refuses a
 /// lot no event names.
 fn scope(
     s: &dyn store::Backend,
     lots: &[RecallLot],
-) -> Result<Result<(Vec<AffectedOrg>, Vec<Site>, bool), ApiError>, store::StoreError> {
+) -> Result<Result<Scope, ApiError>, store::StoreError> {
     let mut all = Vec::new();
     let mut truncated = false;
     for (i, lot) in lots.iter().enumerate() {
@@ -237,7 +244,11 @@ fn scope(
             entry.sites.push(site);
         }
     }
-    Ok(Ok((orgs.into_values().collect(), unregistered, truncated)))
+    Ok(Ok(Scope {
+        affected: orgs.into_values().collect(),
+        unregistered,
+        truncated,
+    }))
 }
 
 /// A recall with its acknowledgements and progress, as JSON.
@@ -297,8 +308,7 @@ pub(crate) async fn declare_for(
             .map_err(|e| ApiError::forbidden(format!("/lots/{i}: {}", e.detail)))?;
     }
     let scope_lots = lots.clone();
-    let (affected, unregistered, truncated) =
-        blocking(state, move |s| scope(s, &scope_lots)).await??;
+    let reach = blocking(state, move |s| scope(s, &scope_lots)).await??;
     let recall = Recall {
         id: new_id(),
         lots,
@@ -310,9 +320,9 @@ pub(crate) async fn declare_for(
         closed_ms: None,
         closed_by: None,
         close_note: None,
-        affected,
-        unregistered_sites: unregistered,
-        truncated,
+        affected: reach.affected,
+        unregistered_sites: reach.unregistered,
+        truncated: reach.truncated,
     };
     let stored = recall.clone();
     blocking(state, move |s| s.create_recall(&stored)).await?;
@@ -601,11 +611,9 @@ async fn delete_webhook(
     blocking(&state, move |s| s.delete_recall_webhook(&lookup))
         .await
         .map_err(|_| ApiError::not_found(format!("{org} has no recall webhook")))?;
-    state
-        .subscriptions
-        .tell(Command::Stop(crate::subscriptions::delivery::recall_task_id(
-            &org,
-        )));
+    state.subscriptions.tell(Command::Stop(
+        crate::subscriptions::delivery::recall_task_id(&org),
+    ));
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -680,6 +688,9 @@ mod tests {
             registry_location_id("https://id.gs1.org/414/8936010010008").as_deref(),
             Some("8936010010008")
         );
-        assert_eq!(registry_location_id("https://id.gs1.org/00/089360100000000015"), None);
+        assert_eq!(
+            registry_location_id("https://id.gs1.org/00/089360100000000015"),
+            None
+        );
     }
 }

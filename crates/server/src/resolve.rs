@@ -206,10 +206,7 @@ fn recall_link(base: &str, dl: &DigitalLink, recall_id: &str) -> Link {
             serials: None,
         },
         link_type: "gs1:recallStatus".into(),
-        href: format!(
-            "{base}/recalls/{}/status",
-            crate::paging::encode(recall_id)
-        ),
+        href: format!("{base}/recalls/{}/status", crate::paging::encode(recall_id)),
         title: "Recall status".into(),
         hreflang: Vec::new(),
         media_type: Some("application/json".into()),
@@ -287,10 +284,8 @@ async fn resolve_inner(
     // redirect needs no lookup.
     if let (Some(_), "01", Some(lot)) = (&request.link_type, dl.primary.ai, dl.qualifier("10")) {
         let (gtin, lot) = (dl.primary.value.clone(), lot.to_owned());
-        let recall = crate::blocking(state, move |s| {
-            crate::recalls::open_recall(s, &gtin, &lot)
-        })
-        .await?;
+        let recall =
+            crate::blocking(state, move |s| crate::recalls::open_recall(s, &gtin, &lot)).await?;
         if let Some(r) = recall {
             builtin.push(recall_link(&base, &dl, &r.id));
         }

@@ -380,7 +380,9 @@ pub fn origin_plots(s: &dyn store::Backend, graph: &TraceGraph) -> Result<Value,
             "location": origin.location,
         });
         let Some(code) = ilmd_text(ilmd, "plantingAreaCode").map(str::to_owned) else {
-            unmatched.push(json!({"lot": origin.node, "why": "its first event names no plantingAreaCode"}));
+            unmatched.push(
+                json!({"lot": origin.node, "why": "its first event names no plantingAreaCode"}),
+            );
             continue;
         };
         let mut ids = s.code(&code)?.map(|c| c.plots).unwrap_or_default();

@@ -104,7 +104,10 @@ fn csrf_token(headers: &HeaderMap) -> String {
 }
 
 /// Refuses a form without the session's CSRF token.
-pub(crate) fn check_csrf(headers: &HeaderMap, fields: &HashMap<String, String>) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(
+    headers: &HeaderMap,
+    fields: &HashMap<String, String>,
+) -> Result<(), ApiError> {
     let expected = csrf_token(headers);
     if expected.is_empty() || fields.get("csrf") != Some(&expected) {
         return Err(ApiError::forbidden(
@@ -167,7 +170,12 @@ pub(crate) fn page(
 }
 
 /// An error as a page with the error's status.
-pub(crate) fn error_page(lang: Lang, caller: &Caller, headers: &HeaderMap, e: ApiError) -> Response {
+pub(crate) fn error_page(
+    lang: Lang,
+    caller: &Caller,
+    headers: &HeaderMap,
+    e: ApiError,
+) -> Response {
     let status = e.kind.status();
     let body = format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.detail));
     (

@@ -225,7 +225,12 @@ async fn a_recall_is_declared_acknowledged_and_shown_in_chromium() {
     let job = s
         .capture(
             &document(vec![
-                event("urn:uuid:0ff1c1a1-0000-4000-8000-000000000101", "commissioning", "ADD", None),
+                event(
+                    "urn:uuid:0ff1c1a1-0000-4000-8000-000000000101",
+                    "commissioning",
+                    "ADD",
+                    None,
+                ),
                 event(
                     "urn:uuid:0ff1c1a1-0000-4000-8000-000000000102",
                     "shipping",
@@ -255,13 +260,21 @@ async fn a_recall_is_declared_acknowledged_and_shown_in_chromium() {
     use store::RecallStore;
     let all = s
         .store
-        .recalls(None, &store::PageRequest { per_page: 10, after: None })
+        .recalls(
+            None,
+            &store::PageRequest {
+                per_page: 10,
+                after: None,
+            },
+        )
         .unwrap();
     assert_eq!(all.items.len(), 1);
     let recall = &all.items[0];
     assert_eq!(recall.recall.reason, reason);
     assert_eq!(recall.recall.declared_by.name, "can-bo-tw");
-    let ack = recall.acknowledgement_of("shop-org").expect("the shop is affected");
+    let ack = recall
+        .acknowledgement_of("shop-org")
+        .expect("the shop is affected");
     assert_eq!(ack.by.as_deref(), Some("cua-hang"));
     assert_eq!(ack.note.as_deref(), Some("đã thu hồi khỏi quầy"));
     assert_eq!(recall.progress(), (1, 2));

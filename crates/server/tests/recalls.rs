@@ -23,17 +23,21 @@ const DC_GLN: &str = "8934111000012";
 const SHOP_GLN: &str = "8934222000017";
 const LOT_KEY: &str = "(01)08931234000011(10)LOT1";
 
+/// One callback as received: its `GS1-Signature`, content type and body.
+type Callback = (Option<String>, String, Bytes);
+
 #[derive(Clone, Default)]
 struct Receiver {
-    got: Arc<Mutex<Vec<(Option<String>, String, Bytes)>>>,
+    got: Arc<Mutex<Vec<Callback>>>,
 }
 
 async fn hook(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let h = |n: &str| headers.get(n).map(|v| v.to_str().unwrap_or("").to_owned());
-    r.got
-        .lock()
-        .unwrap()
-        .push((h("gs1-signature"), h("content-type").unwrap_or_default(), body));
+    r.got.lock().unwrap().push((
+        h("gs1-signature"),
+        h("content-type").unwrap_or_default(),
+        body,
+    ));
     StatusCode::NO_CONTENT
 }
 
@@ -49,7 +53,7 @@ impl Receiver {
         (r, url)
     }
 
-    async fn wait(&self, n: usize) -> Vec<(Option<String>, String, Bytes)> {
+    async fn wait(&self, n: usize) -> Vec<Callback> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let got = self.got.lock().unwrap().clone();
@@ -62,7 +66,14 @@ impl Receiver {
     }
 }
 
-fn quantity_event(id: u8, time: &str, step: &str, qty: f64, at: Option<&str>, to: Option<&str>) -> Value {
+fn quantity_event(
+    id: u8,
+    time: &str,
+    step: &str,
+    qty: f64,
+    at: Option<&str>,
+    to: Option<&str>,
+) -> Value {
     let mut e = json!({
         "type": "ObjectEvent",
         "eventID": format!("urn:uuid:00000000-0000-4000-8000-0000000001{id:02}"),
@@ -119,8 +130,22 @@ async fn world() -> World {
         })
         .unwrap();
     let brand = vec![
-        quantity_event(1, "2024-03-01T08:00:00+07:00", "commissioning", 100.0, Some(BRAND_GLN), None),
-        quantity_event(2, "2024-03-02T08:00:00+07:00", "shipping", 40.0, Some(BRAND_GLN), Some(&gln(DC_GLN))),
+        quantity_event(
+            1,
+            "2024-03-01T08:00:00+07:00",
+            "commissioning",
+            100.0,
+            Some(BRAND_GLN),
+            None,
+        ),
+        quantity_event(
+            2,
+            "2024-03-02T08:00:00+07:00",
+            "shipping",
+            40.0,
+            Some(BRAND_GLN),
+            Some(&gln(DC_GLN)),
+        ),
     ];
     let job = s.capture(&document(brand), "rollback").await;
     assert_eq!(job["success"], true, "{job}");
@@ -128,8 +153,22 @@ async fn world() -> World {
     // The DC records its own receiving and shipping.
     let dc = t(AccountRole::Member, Some("dc-org"));
     let at_dc = vec![
-        quantity_event(3, "2024-03-03T08:00:00+07:00", "receiving", 40.0, Some(&gln(DC_GLN)), None),
-        quantity_event(4, "2024-03-04T08:00:00+07:00", "shipping", 10.0, Some(&gln(DC_GLN)), Some(&gln(SHOP_GLN))),
+        quantity_event(
+            3,
+            "2024-03-03T08:00:00+07:00",
+            "receiving",
+            40.0,
+            Some(&gln(DC_GLN)),
+            None,
+        ),
+        quantity_event(
+            4,
+            "2024-03-04T08:00:00+07:00",
+            "shipping",
+            10.0,
+            Some(&gln(DC_GLN)),
+            Some(&gln(SHOP_GLN)),
+        ),
     ];
     let r = post(&dc, s.url("/capture"), document(at_dc)).await;
     assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
@@ -191,7 +230,10 @@ async fn a_recall_from_declaration_to_close() {
     assert!(location.ends_with(&format!("/recalls/{id}")), "{location}");
     assert_eq!(recall["state"], "open");
     assert_eq!(recall["severity"], "I");
-    assert_eq!(recall["lots"], json!([{"gtin": "08931234000011", "lot": "LOT1"}]));
+    assert_eq!(
+        recall["lots"],
+        json!([{"gtin": "08931234000011", "lot": "LOT1"}])
+    );
     let orgs: Vec<&str> = recall["affected"]
         .as_array()
         .unwrap()
@@ -204,8 +246,14 @@ async fn a_recall_from_declaration_to_close() {
     assert_eq!(dc["sites"][0]["name"], "Kho Thủ Đức");
     assert_eq!(dc["sites"][0]["holdings"][0]["quantity"], 40.0);
     assert_eq!(dc["sites"][0]["holdings"][0]["uom"], "KGM");
-    assert_eq!(recall["affected"][1]["sites"][0]["holdings"][0]["quantity"], 10.0);
-    assert_eq!(recall["progress"], json!({"acknowledged": 0, "affected": 3}));
+    assert_eq!(
+        recall["affected"][1]["sites"][0]["holdings"][0]["quantity"],
+        10.0
+    );
+    assert_eq!(
+        recall["progress"],
+        json!({"acknowledged": 0, "affected": 3})
+    );
 
     // The shop's webhook gets one signed notice.
     let got = receiver.wait(1).await;
@@ -244,7 +292,10 @@ async fn a_recall_from_declaration_to_close() {
         .await
         .unwrap();
     assert!(page.contains("id=\"recall\""), "{page}");
-    assert!(page.contains("THU HỒI") && page.contains("Listeria"), "{page}");
+    assert!(
+        page.contains("THU HỒI") && page.contains("Listeria"),
+        "{page}"
+    );
     let page_en = s
         .anon
         .get(s.url("/passport/01/08931234000011/10/LOT1?lang=en"))
@@ -254,7 +305,10 @@ async fn a_recall_from_declaration_to_close() {
         .text()
         .await
         .unwrap();
-    assert!(page_en.contains("RECALL") && page_en.contains("class I"), "{page_en}");
+    assert!(
+        page_en.contains("RECALL") && page_en.contains("class I"),
+        "{page_en}"
+    );
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -266,8 +320,19 @@ async fn a_recall_from_declaration_to_close() {
         .unwrap();
     assert_eq!(r.status(), 307);
     let status_url = r.headers()["location"].to_str().unwrap().to_owned();
-    assert!(status_url.ends_with(&format!("/recalls/{id}/status")), "{status_url}");
-    let public: Value = s.anon.get(&status_url).send().await.unwrap().json().await.unwrap();
+    assert!(
+        status_url.ends_with(&format!("/recalls/{id}/status")),
+        "{status_url}"
+    );
+    let public: Value = s
+        .anon
+        .get(&status_url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(public["state"], "open");
     assert!(public.get("affected").is_none(), "{public}");
     let r = no_redirect
@@ -279,13 +344,28 @@ async fn a_recall_from_declaration_to_close() {
 
     // The shop acknowledges once; progress shows it.
     let ack_url = s.url(&format!("/recalls/{id}/acknowledgements"));
-    let r = post(&w.shop, ack_url.clone(), json!({"note": "10 kg withdrawn from sale"})).await;
+    let r = post(
+        &w.shop,
+        ack_url.clone(),
+        json!({"note": "10 kg withdrawn from sale"}),
+    )
+    .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let ack: Value = r.json().await.unwrap();
     assert_eq!(ack["org"], "shop-org");
-    assert_problem(post(&w.shop, ack_url.clone(), json!({})).await, 409, "epcisException:ResourceAlreadyExistsException").await;
+    assert_problem(
+        post(&w.shop, ack_url.clone(), json!({})).await,
+        409,
+        "epcisException:ResourceAlreadyExistsException",
+    )
+    .await;
     // An official is not an affected organisation.
-    assert_problem(post(&w.official, ack_url.clone(), json!({})).await, 403, "epcisException:SecurityException").await;
+    assert_problem(
+        post(&w.official, ack_url.clone(), json!({})).await,
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
     let now: Value = w
         .official
         .get(s.url(&format!("/recalls/{id}")))
@@ -304,19 +384,46 @@ async fn a_recall_from_declaration_to_close() {
         .unwrap();
     assert_eq!(shop_ack["note"], "10 kg withdrawn from sale");
     // The DC sees it in its list; the shop's list has it too.
-    let list: Value = w.dc.get(s.url("/recalls")).send().await.unwrap().json().await.unwrap();
+    let list: Value =
+        w.dc.get(s.url("/recalls"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     assert_eq!(list[0]["id"], id.as_str());
 
     // Only officials and the declaring brand owner close it.
     let close_url = s.url(&format!("/recalls/{id}/close"));
-    assert_problem(post(&w.shop, close_url.clone(), json!({})).await, 403, "epcisException:SecurityException").await;
-    let r = post(&w.official, close_url.clone(), json!({"note": "all stock withdrawn"})).await;
+    assert_problem(
+        post(&w.shop, close_url.clone(), json!({})).await,
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    let r = post(
+        &w.official,
+        close_url.clone(),
+        json!({"note": "all stock withdrawn"}),
+    )
+    .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let closed: Value = r.json().await.unwrap();
     assert_eq!(closed["state"], "closed");
     assert_eq!(closed["closeNote"], "all stock withdrawn");
-    assert_problem(post(&w.official, close_url, json!({})).await, 409, "epcisException:ResourceAlreadyExistsException").await;
-    assert_problem(post(&w.dc, ack_url, json!({})).await, 409, "epcisException:ResourceAlreadyExistsException").await;
+    assert_problem(
+        post(&w.official, close_url, json!({})).await,
+        409,
+        "epcisException:ResourceAlreadyExistsException",
+    )
+    .await;
+    assert_problem(
+        post(&w.dc, ack_url, json!({})).await,
+        409,
+        "epcisException:ResourceAlreadyExistsException",
+    )
+    .await;
     let page = s
         .anon
         .get(s.url("/passport/01/08931234000011/10/LOT1"))
@@ -326,7 +433,10 @@ async fn a_recall_from_declaration_to_close() {
         .text()
         .await
         .unwrap();
-    assert!(!page.contains("id=\"recall\""), "a closed recall leaves no banner");
+    assert!(
+        !page.contains("id=\"recall\""),
+        "a closed recall leaves no banner"
+    );
 
     // The declaration, the acknowledgement and the close are in the audit log.
     let audit: Value = w
@@ -340,7 +450,18 @@ async fn a_recall_from_declaration_to_close() {
         .unwrap();
     let paths: Vec<String> = audit
         .as_array()
-        .map(|a| a.iter().map(|e| format!("{} {} {}", e["method"].as_str().unwrap_or(""), e["path"].as_str().unwrap_or(""), e["status"])).collect())
+        .map(|a| {
+            a.iter()
+                .map(|e| {
+                    format!(
+                        "{} {} {}",
+                        e["method"].as_str().unwrap_or(""),
+                        e["path"].as_str().unwrap_or(""),
+                        e["status"]
+                    )
+                })
+                .collect()
+        })
         .unwrap_or_default();
     for want in [
         "POST /recalls 201".to_owned(),
@@ -356,12 +477,33 @@ async fn who_may_declare_and_see() {
     let w = world().await;
     let s = &w.s;
     // Not signed in.
-    assert_problem(post(&s.anon, s.url("/recalls"), declaration()).await, 401, "epcisException:SecurityException").await;
+    assert_problem(
+        post(&s.anon, s.url("/recalls"), declaration()).await,
+        401,
+        "epcisException:SecurityException",
+    )
+    .await;
     // A member of another organisation is not the brand owner.
-    let body = assert_problem(post(&w.stranger, s.url("/recalls"), declaration()).await, 403, "epcisException:SecurityException").await;
-    assert!(body["detail"].as_str().unwrap().contains("brand owner"), "{body}");
-    let body = assert_problem(post(&w.dc, s.url("/recalls"), declaration()).await, 403, "epcisException:SecurityException").await;
-    assert!(body["detail"].as_str().unwrap().starts_with("/lots/0:"), "{body}");
+    let body = assert_problem(
+        post(&w.stranger, s.url("/recalls"), declaration()).await,
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("brand owner"),
+        "{body}"
+    );
+    let body = assert_problem(
+        post(&w.dc, s.url("/recalls"), declaration()).await,
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().starts_with("/lots/0:"),
+        "{body}"
+    );
     // The brand owner may, for its own GTIN.
     let r = post(&s.client, s.url("/recalls"), json!({"lots": [{"gtin": "8931234000011", "lot": "LOT1"}], "reason": "label error", "severity": "low"})).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
@@ -370,11 +512,43 @@ async fn who_may_declare_and_see() {
     assert_eq!(recall["severity"], "III");
     assert_eq!(recall["declaredBy"]["org"], TEST_ORG);
     // An unrelated organisation neither lists nor reads it, nor acknowledges it.
-    let list: Value = w.stranger.get(s.url("/recalls")).send().await.unwrap().json().await.unwrap();
+    let list: Value = w
+        .stranger
+        .get(s.url("/recalls"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list, json!([]));
-    assert_problem(w.stranger.get(s.url(&format!("/recalls/{id}"))).send().await.unwrap(), 404, "epcisException:NoSuchNameException").await;
-    assert_problem(post(&w.stranger, s.url(&format!("/recalls/{id}/acknowledgements")), json!({})).await, 404, "epcisException:NoSuchNameException").await;
-    assert_problem(s.anon.get(s.url("/recalls")).send().await.unwrap(), 401, "epcisException:SecurityException").await;
+    assert_problem(
+        w.stranger
+            .get(s.url(&format!("/recalls/{id}")))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "epcisException:NoSuchNameException",
+    )
+    .await;
+    assert_problem(
+        post(
+            &w.stranger,
+            s.url(&format!("/recalls/{id}/acknowledgements")),
+            json!({}),
+        )
+        .await,
+        404,
+        "epcisException:NoSuchNameException",
+    )
+    .await;
+    assert_problem(
+        s.anon.get(s.url("/recalls")).send().await.unwrap(),
+        401,
+        "epcisException:SecurityException",
+    )
+    .await;
     // The brand owner closes its own recall.
     let r = post(&s.client, s.url(&format!("/recalls/{id}/close")), json!({})).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
@@ -395,20 +569,53 @@ async fn bad_declarations_say_what_and_where() {
     let w = world().await;
     let s = &w.s;
     for (body, pointer, words) in [
-        (json!({"lots": [], "reason": "x", "severity": "I"}), "/lots", "at least one lot"),
-        (json!({"reason": "x", "severity": "I"}), "/lots", "at least one lot"),
-        (json!({"lots": ["(01)08931234000011(10)NOPE"], "reason": "x", "severity": "I"}), "/lots/0", "no event names (01)08931234000011(10)NOPE"),
-        (json!({"lots": [LOT_KEY, "(01)08931234000011"], "reason": "x", "severity": "I"}), "/lots/1", "names a product"),
-        (json!({"lots": [LOT_KEY], "reason": "x", "severity": "severe"}), "/severity", "is not a severity"),
-        (json!({"lots": [LOT_KEY], "reason": "  ", "severity": "I"}), "/reason", "say why"),
-        (json!({"lots": [{"gtin": "8931234000012", "lot": "LOT1"}], "reason": "x", "severity": "I"}), "/lots/0", "not a valid GTIN"),
+        (
+            json!({"lots": [], "reason": "x", "severity": "I"}),
+            "/lots",
+            "at least one lot",
+        ),
+        (
+            json!({"reason": "x", "severity": "I"}),
+            "/lots",
+            "at least one lot",
+        ),
+        (
+            json!({"lots": ["(01)08931234000011(10)NOPE"], "reason": "x", "severity": "I"}),
+            "/lots/0",
+            "no event names (01)08931234000011(10)NOPE",
+        ),
+        (
+            json!({"lots": [LOT_KEY, "(01)08931234000011"], "reason": "x", "severity": "I"}),
+            "/lots/1",
+            "names a product",
+        ),
+        (
+            json!({"lots": [LOT_KEY], "reason": "x", "severity": "severe"}),
+            "/severity",
+            "is not a severity",
+        ),
+        (
+            json!({"lots": [LOT_KEY], "reason": "  ", "severity": "I"}),
+            "/reason",
+            "say why",
+        ),
+        (
+            json!({"lots": [{"gtin": "8931234000012", "lot": "LOT1"}], "reason": "x", "severity": "I"}),
+            "/lots/0",
+            "not a valid GTIN",
+        ),
     ] {
         let r = post(&w.official, s.url("/recalls"), body.clone()).await;
         let p = assert_problem(r, 400, "epcisException:ValidationException").await;
         assert_eq!(p["pointer"], pointer, "{body}: {p}");
         assert!(p["detail"].as_str().unwrap().contains(words), "{body}: {p}");
     }
-    let r = post(&w.official, s.url("/recalls"), json!({"lots": [LOT_KEY], "reason": "x", "severity": "I", "colour": "red"})).await;
+    let r = post(
+        &w.official,
+        s.url("/recalls"),
+        json!({"lots": [LOT_KEY], "reason": "x", "severity": "I", "colour": "red"}),
+    )
+    .await;
     let p = assert_problem(r, 400, "epcisException:ValidationException").await;
     assert!(p["detail"].as_str().unwrap().contains("colour"), "{p}");
     let r = w
@@ -420,7 +627,16 @@ async fn bad_declarations_say_what_and_where() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
-    assert_problem(w.official.get(s.url("/recalls/rc-0000")).send().await.unwrap(), 404, "epcisException:NoSuchNameException").await;
+    assert_problem(
+        w.official
+            .get(s.url("/recalls/rc-0000"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "epcisException:NoSuchNameException",
+    )
+    .await;
     let r = w
         .shop_admin
         .put(s.url("/registry/organisations/shop-org/recall-webhook"))
@@ -430,7 +646,10 @@ async fn bad_declarations_say_what_and_where() {
         .await
         .unwrap();
     let p = assert_problem(r, 400, "epcisException:ValidationException").await;
-    assert!(p["detail"].as_str().unwrap().contains("http or https"), "{p}");
+    assert!(
+        p["detail"].as_str().unwrap().contains("http or https"),
+        "{p}"
+    );
 }
 
 #[tokio::test]
@@ -448,7 +667,14 @@ async fn origin_plots_as_eudr_geojson() {
             geometry: json!({"type": "Point", "coordinates": [108.0863, 12.622915]}),
         })
         .unwrap();
-    let mut harvest = quantity_event(1, "2024-03-01T08:00:00+07:00", "commissioning", 500.0, Some(BRAND_GLN), None);
+    let mut harvest = quantity_event(
+        1,
+        "2024-03-01T08:00:00+07:00",
+        "commissioning",
+        500.0,
+        Some(BRAND_GLN),
+        None,
+    );
     harvest["ilmd"] = json!({
         "ex:plantingAreaCode": "VN-TEST-0001",
         "cbvmda:harvestStartDate": "2024-02-27",
@@ -458,7 +684,9 @@ async fn origin_plots_as_eudr_geojson() {
     doc["@context"] = json!([CONTEXT, {"ex": "https://ns.example.com/epcis/", "cbvmda": "urn:epcglobal:cbv:mda:"}]);
     let job = s.capture(&doc, "rollback").await;
     assert_eq!(job["success"], true, "{job}");
-    let r = s.get(&format!("/trace/plots.geojson?key={}", enc(LOT_KEY))).await;
+    let r = s
+        .get(&format!("/trace/plots.geojson?key={}", enc(LOT_KEY)))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/geo+json");
     let text = r.text().await.unwrap();
@@ -486,5 +714,14 @@ async fn origin_plots_as_eudr_geojson() {
         let kind = f["geometry"]["type"].as_str().unwrap();
         assert!(kind == "Polygon" || (kind == "Point" && area <= 4.0), "{f}");
     }
-    assert_problem(s.anon.get(s.url(&format!("/trace/plots.geojson?key={}", enc(LOT_KEY)))).send().await.unwrap(), 401, "epcisException:SecurityException").await;
+    assert_problem(
+        s.anon
+            .get(s.url(&format!("/trace/plots.geojson?key={}", enc(LOT_KEY))))
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "epcisException:SecurityException",
+    )
+    .await;
 }

@@ -76,7 +76,8 @@ fn page(n: usize) -> PageRequest {
 fn lifecycle(s: &dyn RecallStore) {
     s.create_recall(&recall("r1", "L1", &["shop", "dc"], Some("brand")))
         .unwrap();
-    s.create_recall(&recall("r2", "L2", &["shop"], None)).unwrap();
+    s.create_recall(&recall("r2", "L2", &["shop"], None))
+        .unwrap();
     assert!(matches!(
         s.create_recall(&recall("r1", "L9", &[], None)),
         Err(StoreError::Conflict(_))
@@ -84,9 +85,15 @@ fn lifecycle(s: &dyn RecallStore) {
 
     // One recall with its acknowledgements in the order of `affected`.
     let r1 = s.recall("r1").unwrap().unwrap();
-    assert_eq!(r1.recall, recall("r1", "L1", &["shop", "dc"], Some("brand")));
     assert_eq!(
-        r1.acknowledgements.iter().map(|a| a.org.as_str()).collect::<Vec<_>>(),
+        r1.recall,
+        recall("r1", "L1", &["shop", "dc"], Some("brand"))
+    );
+    assert_eq!(
+        r1.acknowledgements
+            .iter()
+            .map(|a| a.org.as_str())
+            .collect::<Vec<_>>(),
         ["shop", "dc"]
     );
     assert_eq!(r1.progress(), (0, 2));
@@ -203,7 +210,8 @@ fn webhooks(s: &dyn RecallStore) {
     s.create_recall(&recall("r1", "L1", &["shop", "dc"], None))
         .unwrap();
     s.create_recall(&recall("r2", "L2", &["dc"], None)).unwrap();
-    s.create_recall(&recall("r3", "L3", &["shop"], None)).unwrap();
+    s.create_recall(&recall("r3", "L3", &["shop"], None))
+        .unwrap();
 
     let notices = s.recall_notices_after("shop", 0, 10).unwrap();
     let ids: Vec<&str> = notices.iter().map(|n| n.recall.id.as_str()).collect();
@@ -295,7 +303,8 @@ fn recalls_survive_a_reopen() {
     let path = dir.path().join("traceport.sqlite");
     {
         let s = SqliteStore::open(&path).unwrap();
-        s.create_recall(&recall("r1", "L1", &["shop"], None)).unwrap();
+        s.create_recall(&recall("r1", "L1", &["shop"], None))
+            .unwrap();
         s.acknowledge_recall("r1", &ack("shop")).unwrap();
     }
     let s = SqliteStore::open(&path).unwrap();

@@ -503,14 +503,23 @@ mod tests {
         );
         assert!(e.to_string().starts_with("/lots/0: "), "{e}");
         let e = err(
-            &[key("(01)04012345123456(10)L1"), key("(01)04012345123456(10)L1")],
+            &[
+                key("(01)04012345123456(10)L1"),
+                key("(01)04012345123456(10)L1"),
+            ],
             "x",
             "I",
         );
         assert_eq!(e.pointer(), "/lots/1");
-        assert_eq!(err(&[key("(01)04012345123456(10)L1")], " ", "I"), RecallError::NoReason);
+        assert_eq!(
+            err(&[key("(01)04012345123456(10)L1")], " ", "I"),
+            RecallError::NoReason
+        );
         let e = err(&[key("(01)04012345123456(10)L1")], "x", "severe");
-        assert_eq!(e.to_string(), "/severity: \"severe\" is not a severity; give I, II or III (or high, medium, low)");
+        assert_eq!(
+            e.to_string(),
+            "/severity: \"severe\" is not a severity; give I, II or III (or high, medium, low)"
+        );
         let many: Vec<LotInput> = (0..=MAX_LOTS)
             .map(|i| key(&format!("(01)04012345123456(10)L{i}")))
             .collect();

@@ -45,7 +45,10 @@ fn hook(r: &postgres::Row) -> Result<RecallWebhook, StoreError> {
 /// The recall `id`, locked for the rest of the transaction.
 fn locked(tx: &mut Transaction<'_>, id: &str) -> Result<Recall, StoreError> {
     let row = tx
-        .query_opt("SELECT record FROM recalls WHERE id = $1 FOR UPDATE", &[&id])?
+        .query_opt(
+            "SELECT record FROM recalls WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )?
         .ok_or_else(|| StoreError::NotFound(format!("recall {id}")))?;
     from_json(&row.try_get::<_, String>(0)?)
 }
