@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -32,15 +32,13 @@ use trace::{Direction, TraceRequest};
 
 use crate::access::require;
 use crate::auth::Auth;
-use crate::capture::{read_body, rfc3339};
-use crate::headers::require_json;
+use crate::capture::rfc3339;
 use crate::paging::{base_url, encode, next_link, page_params, parse_query};
 use crate::problem::ApiError;
+use crate::registry_api::{created, json_body};
 use crate::subscriptions::Command;
 use crate::{blocking, AppState};
 
-/// Largest body of a recall request.
-const MAX_BODY: usize = 64 * 1024;
 /// Longest acknowledgement or closing note, in characters.
 const MAX_NOTE_CHARS: usize = 2_000;
 
@@ -78,23 +76,16 @@ fn new_id() -> String {
     format!("rc-{}", hex::encode(bytes))
 }
 
-/// A JSON body of at most [`MAX_BODY`] bytes, read into `T`; an empty body is `T::default()`
-/// when `empty_ok`.
-async fn json_body<T: serde::de::DeserializeOwned + Default>(
-    headers: &HeaderMap,
-    body: Body,
-    empty_ok: bool,
-) -> Result<T, ApiError> {
-    let bytes = read_body(headers, body, MAX_BODY).await?;
-    if bytes.is_empty() && empty_ok {
-        return Ok(T::default());
+/// The optional `{"note": …}` body of an acknowledgement or a closing: none at all (no
+/// content type, no content) is no note.
+async fn note_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Note, ApiError> {
+    let empty = headers
+        .get(header::CONTENT_LENGTH)
+        .is_none_or(|v| v.as_bytes() == b"0");
+    if empty && !headers.contains_key(header::CONTENT_TYPE) {
+        return Ok(Note::default());
     }
-    require_json(headers)?;
-    serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::validation(format!("the body is not the JSON expected here: {e}"))
-            .with("line", json!(e.line()))
-            .with("column", json!(e.column()))
-    })
+    json_body(state, headers, body).await
 }
 
 /// What `POST /recalls` takes.
@@ -341,18 +332,14 @@ async fn declare(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let d: Declaration = json_body(&headers, body, false).await?;
+    let d: Declaration = json_body(&state, &headers, body).await?;
     let status = declare_for(&state, &caller, d.lots, d.reason, d.severity).await?;
     let location = format!(
         "{}/recalls/{}",
         base_url(&state, &headers),
         encode(&status.recall.id)
     );
-    let mut r = (StatusCode::CREATED, Json(status_json(&status))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        r.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(r)
+    Ok(created(location, status_json(&status)))
 }
 
 /// The organisation whose recalls a caller sees (`None`: all), refusing the public.
@@ -476,7 +463,7 @@ async fn acknowledge(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let n: Note = json_body(&headers, body, true).await?;
+    let n = note_body(&state, &headers, body).await?;
     let ack = acknowledge_for(&state, &caller, &id, n.note).await?;
     let mut v = serde_json::to_value(&ack).map_err(ApiError::internal)?;
     if let (Some(obj), Some(at)) = (v.as_object_mut(), ack.at_ms) {
@@ -522,7 +509,7 @@ async fn close(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let n: Note = json_body(&headers, body, true).await?;
+    let n = note_body(&state, &headers, body).await?;
     let status = close_for(&state, &caller, &id, n.note).await?;
     Ok(Json(status_json(&status)).into_response())
 }
@@ -557,7 +544,7 @@ async fn put_webhook(
     body: Body,
 ) -> Result<Response, ApiError> {
     require(&caller, Action::ManageRecallWebhook { org: &org })?;
-    let b: WebhookBody = json_body(&headers, body, false).await?;
+    let b: WebhookBody = json_body(&state, &headers, body).await?;
     crate::subscriptions::check_dest(&b.url)
         .map_err(|e| ApiError::validation(e.detail.replace("dest", "/url")))?;
     if b.secret.as_deref().is_some_and(|s| s.len() > 512) {
@@ -610,7 +597,12 @@ async fn delete_webhook(
     let lookup = org.clone();
     blocking(&state, move |s| s.delete_recall_webhook(&lookup))
         .await
-        .map_err(|_| ApiError::not_found(format!("{org} has no recall webhook")))?;
+        .map_err(|e| match e.kind {
+            crate::problem::ExceptionType::NoSuchName => {
+                ApiError::not_found(format!("{org} has no recall webhook"))
+            }
+            _ => e,
+        })?;
     state.subscriptions.tell(Command::Stop(
         crate::subscriptions::delivery::recall_task_id(&org),
     ));

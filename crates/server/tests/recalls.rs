@@ -621,12 +621,26 @@ async fn bad_declarations_say_what_and_where() {
     let r = w
         .official
         .post(s.url("/recalls"))
-        .header("content-type", "application/json")
-        .body(vec![b' '; 70 * 1024])
+        .header("content-type", "text/plain")
+        .body("lots=x")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 413);
+    assert_eq!(r.status(), 415);
+    let r = post(
+        &w.official,
+        s.url("/recalls"),
+        json!(["not", "an", "object"]),
+    )
+    .await;
+    let p = assert_problem(r, 400, "epcisException:ValidationException").await;
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not the expected JSON"),
+        "{p}"
+    );
     assert_problem(
         w.official
             .get(s.url("/recalls/rc-0000"))
