@@ -414,16 +414,50 @@ async fn one(
     Ok(Json(status_json(&status)).into_response())
 }
 
-/// `GET /recalls/{id}/status`: public.
+/// `GET /recalls/{id}/status`: public; JSON, or a short page for a browser (Vietnamese or
+/// English, as the passport page).
 async fn public_status(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
 ) -> Result<Response, ApiError> {
     let lookup = id.clone();
     let status = blocking(&state, move |s| s.recall(&lookup))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no recall {id}")))?;
-    Ok(Json(public_json(&status.recall)).into_response())
+    if !crate::html::prefers_html(&headers) {
+        return Ok(Json(public_json(&status.recall)).into_response());
+    }
+    use crate::html::{escape, Lang};
+    let explicit = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|p| p.strip_prefix("lang="));
+    let lang = Lang::choose(&headers, explicit);
+    let r = &status.recall;
+    let notice = passport_notice(r);
+    let state_text = match r.state {
+        RecallState::Open => lang.pick("Đang thu hồi", "Open"),
+        RecallState::Closed => lang.pick("Đã kết thúc", "Closed"),
+    };
+    let lots: Vec<String> = r.lots.iter().map(|l| escape(&l.element_string())).collect();
+    let main = format!(
+        "<section class=\"banner\" role=\"alert\"><strong>{}</strong> {}</section>\
+         <section class=\"card\"><dl><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl></section>",
+        lang.pick("THU HỒI", "RECALL"),
+        escape(lang.pick(&notice.message.vi, &notice.message.en)),
+        lang.pick("Trạng thái", "State"),
+        state_text,
+        lang.pick("Lô hàng", "Lots"),
+        lots.join("<br>"),
+        lang.pick("Ngày công bố", "Declared"),
+        escape(&rfc3339(r.declared_ms)),
+    );
+    let other = format!("{}?lang={}", uri.path(), lang.pick("en", "vi"));
+    let html = crate::html::page(lang, lang.pick("Thu hồi", "Recall"), Some(&other), &main);
+    Ok(crate::html::response(StatusCode::OK, html))
 }
 
 /// Records `caller`'s organisation's acknowledgement.
@@ -545,8 +579,10 @@ async fn put_webhook(
 ) -> Result<Response, ApiError> {
     require(&caller, Action::ManageRecallWebhook { org: &org })?;
     let b: WebhookBody = json_body(&state, &headers, body).await?;
-    crate::subscriptions::check_dest(&b.url)
-        .map_err(|e| ApiError::validation(e.detail.replace("dest", "/url")))?;
+    crate::subscriptions::check_dest(&b.url).map_err(|e| {
+        // The subscription check names its field `dest`; here it is `url`.
+        ApiError::validation(e.detail.replacen("dest", "/url", 1)).with("pointer", json!("/url"))
+    })?;
     if b.secret.as_deref().is_some_and(|s| s.len() > 512) {
         return Err(ApiError::validation("/secret: at most 512 bytes"));
     }
@@ -673,12 +709,12 @@ mod tests {
     #[test]
     fn registry_ids_of_locations() {
         assert_eq!(
-            registry_location_id("https://id.gs1.org/414/8936010010008/254/012").as_deref(),
-            Some("8936010010008/254/012")
+            registry_location_id("https://id.gs1.org/414/8936010010000/254/012").as_deref(),
+            Some("8936010010000/254/012")
         );
         assert_eq!(
-            registry_location_id("https://id.gs1.org/414/8936010010008").as_deref(),
-            Some("8936010010008")
+            registry_location_id("https://id.gs1.org/414/8936010010000").as_deref(),
+            Some("8936010010000")
         );
         assert_eq!(
             registry_location_id("https://id.gs1.org/00/089360100000000015"),

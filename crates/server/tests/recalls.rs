@@ -335,6 +335,20 @@ async fn a_recall_from_declaration_to_close() {
         .unwrap();
     assert_eq!(public["state"], "open");
     assert!(public.get("affected").is_none(), "{public}");
+    let page = s
+        .anon
+        .get(format!("{status_url}?lang=vi"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("THU HỒI") && page.contains("Đang thu hồi"),
+        "{page}"
+    );
     let r = no_redirect
         .get(s.url("/01/08931234000011/10/OTHER?linkType=gs1:recallStatus"))
         .send()
@@ -664,6 +678,7 @@ async fn bad_declarations_say_what_and_where() {
         p["detail"].as_str().unwrap().contains("http or https"),
         "{p}"
     );
+    assert_eq!(p["pointer"], "/url", "{p}");
 }
 
 #[tokio::test]

@@ -353,7 +353,7 @@ pub fn check_declaration(
             LotInput::Key(text) => crate::node::parse_key(text).map_err(|e| bad(e.to_string()))?,
             LotInput::Parts { gtin, lot } => {
                 let gtin14 = format!("{gtin:0>14}");
-                if gtin.len() > 14 || !gtin.chars().all(|c| c.is_ascii_digit()) {
+                if !(8..=14).contains(&gtin.len()) || !gtin.chars().all(|c| c.is_ascii_digit()) {
                     return Err(bad(format!("gtin {gtin:?} is not 8 to 14 digits")));
                 }
                 lot_id(&gtin14, lot).ok_or_else(|| {
