@@ -293,6 +293,36 @@ pub fn check_plot(plot: &Plot, raw: Option<&str>) -> Result<f64, InvalidField> {
     Ok(area)
 }
 
+/// A serde_json formatter writing every fractional number with at least [`MIN_DECIMALS`]
+/// decimals (`106.1335` as `106.133500`), so coordinates keep the precision EUDR asks for.
+struct SixDecimals;
+
+impl serde_json::ser::Formatter for SixDecimals {
+    fn write_f64<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        value: f64,
+    ) -> std::io::Result<()> {
+        let shortest = value.to_string();
+        let decimals = shortest.split_once('.').map_or(0, |(_, d)| d.len());
+        if shortest.contains(['e', 'E']) || decimals < MIN_DECIMALS {
+            write!(w, "{value:.prec$}", prec = MIN_DECIMALS)
+        } else {
+            w.write_all(shortest.as_bytes())
+        }
+    }
+}
+
+/// GeoJSON text of `value` with every fractional number written with at least six
+/// decimals (the EU Deforestation Regulation's plot geolocation precision).
+pub fn geojson_text(value: &Value) -> String {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, SixDecimals);
+    // Writing a JSON value into memory cannot fail.
+    let _ = serde::Serialize::serialize(value, &mut ser);
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Checks a location's GLN (under `prefixes`), province, commune and coordinates.
 pub fn check_location(location: &Location, prefixes: &[String]) -> Result<(), InvalidField> {
     let gln = location.id.split("/254/").next().unwrap_or_default();
@@ -348,6 +378,17 @@ pub fn check_place(province: &str, commune: &str) -> Result<(), InvalidField> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn geojson_keeps_six_decimals() {
+        let v = serde_json::json!({"type": "Point", "coordinates": [106.1335, 20.0], "n": 3});
+        assert_eq!(
+            geojson_text(&v),
+            r#"{"type":"Point","coordinates":[106.133500,20.000000],"n":3}"#
+        );
+        let precise = serde_json::json!([106.13354712]);
+        assert_eq!(geojson_text(&precise), "[106.13354712]");
+    }
     use serde_json::json;
 
     fn plot(geometry: Value, area: Option<f64>) -> Plot {

@@ -145,6 +145,30 @@ pub enum Action<'a> {
     Oversee,
     /// Read the service's operational metrics (`/metrics`).
     ReadMetrics,
+    /// Declare a recall of a lot of a GTIN whose company prefix `brand_owner` holds (`None`
+    /// when no registered organisation holds it).
+    DeclareRecall {
+        /// The organisation holding the GTIN's company prefix.
+        brand_owner: Option<&'a str>,
+    },
+    /// List or read recalls (members see those they declared or are affected by).
+    ReadRecalls,
+    /// Acknowledge a recall on behalf of the caller's organisation.
+    AcknowledgeRecall {
+        /// True when the recall affects the caller's organisation.
+        affected: bool,
+    },
+    /// Close a recall declared by `declarer` (the brand owner's organisation; `None` when an
+    /// official declared it).
+    CloseRecall {
+        /// The declaring organisation.
+        declarer: Option<&'a str>,
+    },
+    /// Register or remove the recall webhook of `org`.
+    ManageRecallWebhook {
+        /// The organisation.
+        org: &'a str,
+    },
 }
 
 /// Which events a reader sees in full; every other event is shown consumer-safe only.
@@ -205,13 +229,18 @@ fn needed_scope(action: &Action<'_>) -> Option<Scope> {
         | Action::CreateNamedQuery
         | Action::DeleteNamedQuery { .. }
         | Action::Oversee
-        | Action::ReadMetrics => Some(Scope::Read),
+        | Action::ReadMetrics
+        | Action::ReadRecalls => Some(Scope::Read),
         Action::CaptureEvents => Some(Scope::Capture),
         Action::RegisterOrganisation
         | Action::JudgeOrganisation { .. }
         | Action::ManageProducts { .. }
         | Action::ManageAccess { .. }
-        | Action::ManageAuthorities => Some(Scope::Registry),
+        | Action::ManageAuthorities
+        | Action::DeclareRecall { .. }
+        | Action::AcknowledgeRecall { .. }
+        | Action::CloseRecall { .. }
+        | Action::ManageRecallWebhook { .. } => Some(Scope::Registry),
         Action::ReadRegistry => None,
     }
 }
@@ -314,6 +343,58 @@ pub fn decide(caller: &Caller, action: Action<'_>) -> Decision {
             P::Operator => Decision::Allow,
             _ => forbidden("only operators read the metrics"),
         },
+        Action::DeclareRecall { brand_owner } => match p {
+            P::Public => unauthenticated("declare a recall"),
+            P::ProvincialOfficial { .. } | P::NationalOfficial | P::Operator => Decision::Allow,
+            P::Member { org, active, .. } if Some(org.as_str()) == brand_owner => {
+                if *active {
+                    Decision::Allow
+                } else {
+                    forbidden(format!("organisation {org} is not verified or is suspended"))
+                }
+            }
+            P::Member { org, .. } => forbidden(match brand_owner {
+                Some(owner) => format!(
+                    "{org} is not the brand owner: the GTIN's company prefix is {owner}'s; only officials and the brand owner declare recalls"
+                ),
+                None => format!(
+                    "{org} is not the brand owner: no registered organisation holds the GTIN's company prefix; only officials may recall it"
+                ),
+            }),
+        },
+        Action::ReadRecalls => match p {
+            P::Public => unauthenticated("see recalls"),
+            P::Member { org, .. } => Decision::Within(EventScope::Organisation(org.clone())),
+            P::ProvincialOfficial { .. } | P::NationalOfficial | P::Operator => {
+                Decision::Within(EventScope::All)
+            }
+        },
+        Action::AcknowledgeRecall { affected } => match p {
+            P::Public => unauthenticated("acknowledge a recall"),
+            P::Member { .. } if affected => Decision::Allow,
+            P::Member { org, .. } => forbidden(format!(
+                "the recall does not affect {org}: only affected organisations acknowledge it"
+            )),
+            _ => forbidden("only members of affected organisations acknowledge a recall"),
+        },
+        Action::CloseRecall { declarer } => match p {
+            P::Public => unauthenticated("close a recall"),
+            P::ProvincialOfficial { .. } | P::NationalOfficial | P::Operator => Decision::Allow,
+            P::Member { org, .. } if Some(org.as_str()) == declarer => Decision::Allow,
+            P::Member { .. } => {
+                forbidden("only officials and the brand owner who declared a recall close it")
+            }
+        },
+        Action::ManageRecallWebhook { org } => match p {
+            P::Public => unauthenticated("manage recall webhooks"),
+            P::Operator => Decision::Allow,
+            P::Member {
+                org: own,
+                admin: true,
+                ..
+            } if own == org => Decision::Allow,
+            _ => forbidden(format!("only administrators of {org} manage its recall webhook")),
+        },
     }
 }
 
@@ -407,6 +488,48 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn recalls_are_declared_by_officials_and_brand_owners() {
+        let official = caller(Principal::ProvincialOfficial {
+            province: "33".into(),
+        });
+        let declare = |c: &Caller, owner: Option<&str>| {
+            code(&decide(c, Action::DeclareRecall { brand_owner: owner }))
+        };
+        assert_eq!(declare(&caller(Principal::Public), Some("a")), "401");
+        assert_eq!(declare(&official, None), "A");
+        assert_eq!(
+            declare(&caller(Principal::NationalOfficial), Some("a")),
+            "A"
+        );
+        assert_eq!(declare(&member("a", false, true), Some("a")), "A");
+        assert_eq!(declare(&member("a", false, false), Some("a")), "403");
+        assert_eq!(declare(&member("b", true, true), Some("a")), "403");
+        assert_eq!(declare(&member("a", true, true), None), "403");
+        let ack = |c: &Caller, affected| code(&decide(c, Action::AcknowledgeRecall { affected }));
+        assert_eq!(ack(&member("a", false, true), true), "A");
+        assert_eq!(ack(&member("a", false, true), false), "403");
+        assert_eq!(ack(&official, true), "403");
+        let close =
+            |c: &Caller, d: Option<&str>| code(&decide(c, Action::CloseRecall { declarer: d }));
+        assert_eq!(close(&official, Some("a")), "A");
+        assert_eq!(close(&member("a", false, true), Some("a")), "A");
+        assert_eq!(close(&member("b", true, true), Some("a")), "403");
+        assert_eq!(close(&member("a", true, true), None), "403");
+        assert_eq!(
+            decide(&member("a", false, true), Action::ReadRecalls),
+            Decision::Within(EventScope::Organisation("a".into()))
+        );
+        assert_eq!(
+            code(&decide(&caller(Principal::Public), Action::ReadRecalls)),
+            "401"
+        );
+        let hook = |c: &Caller| code(&decide(c, Action::ManageRecallWebhook { org: "a" }));
+        assert_eq!(hook(&member("a", true, true)), "A");
+        assert_eq!(hook(&member("a", false, true)), "403");
+        assert_eq!(hook(&member("b", true, true)), "403");
     }
 
     #[test]

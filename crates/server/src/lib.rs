@@ -19,6 +19,8 @@ pub mod passport_data;
 pub mod places_api;
 pub mod problem;
 pub mod queries;
+mod recall_pages;
+pub mod recalls;
 pub mod registry_api;
 pub mod registry_passport;
 pub mod resolve;

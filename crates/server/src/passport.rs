@@ -254,8 +254,15 @@ fn gather(
         Some(_) => Some(store.scan_summary(&dl.canonical(), now_ms() - 3_600_000)?),
         None => None,
     };
+    let declared = match (dl.primary.ai, dl.qualifier("10")) {
+        ("01", Some(lot)) => crate::recalls::open_recall(store, &dl.primary.value, lot)?,
+        _ => None,
+    };
     Ok(View {
-        recall: data.recall(&dl),
+        recall: declared
+            .as_ref()
+            .map(crate::recalls::passport_notice)
+            .or_else(|| data.recall(&dl)),
         dl,
         product,
         steps,

@@ -59,8 +59,8 @@ pub(crate) async fn json_body<T: DeserializeOwned>(
     })
 }
 
-/// A conflict from the store, as 409 with the store's words.
-fn created(location: String, body: Value) -> Response {
+/// A 201 with `Location` and the created thing as JSON.
+pub(crate) fn created(location: String, body: Value) -> Response {
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);

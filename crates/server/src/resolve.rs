@@ -196,6 +196,25 @@ pub fn builtin_links(base: &str, dl: &DigitalLink) -> Vec<Link> {
     links
 }
 
+/// The built-in `gs1:recallStatus` link of a recalled lot: the recall's public status.
+fn recall_link(base: &str, dl: &DigitalLink, recall_id: &str) -> Link {
+    Link {
+        id: "builtin-recall".into(),
+        scope: Scope {
+            key: key_of(dl),
+            lot: None,
+            serials: None,
+        },
+        link_type: "gs1:recallStatus".into(),
+        href: format!("{base}/recalls/{}/status", crate::paging::encode(recall_id)),
+        title: "Recall status".into(),
+        hreflang: Vec::new(),
+        media_type: Some("application/json".into()),
+        context: None,
+        default: false,
+    }
+}
+
 /// `GET`/`HEAD` on a Digital Link path.
 pub async fn resolve(
     State(state): State<AppState>,
@@ -260,7 +279,17 @@ async fn resolve_inner(
         return Ok((error_response(headers, uri, e), Some(scan)));
     }
     let base = base_url(state, headers);
-    let builtin = builtin_links(&base, &dl);
+    let mut builtin = builtin_links(&base, &dl);
+    // A declared recall answers `gs1:recallStatus` (and shows in the linkset); the default
+    // redirect needs no lookup.
+    if let (Some(_), "01", Some(lot)) = (&request.link_type, dl.primary.ai, dl.qualifier("10")) {
+        let (gtin, lot) = (dl.primary.value.clone(), lot.to_owned());
+        let recall =
+            crate::blocking(state, move |s| crate::recalls::open_recall(s, &gtin, &lot)).await?;
+        if let Some(r) = recall {
+            builtin.push(recall_link(&base, &dl, &r.id));
+        }
+    }
     let candidates: Vec<(Level, &Link)> = entry
         .links
         .iter()

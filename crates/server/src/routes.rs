@@ -90,6 +90,7 @@ pub(crate) fn build(state: AppState) -> Router {
         .route("/trace/fsma.csv", get(trace::fsma_csv))
         .route("/trace/fsma.xlsx", get(trace::fsma_xlsx))
         .route("/trace/epcis", get(trace::epcis_document))
+        .route("/trace/plots.geojson", get(trace::plots_geojson))
         .route("/openapi.json", get(openapi::serve))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
@@ -100,6 +101,7 @@ pub(crate) fn build(state: AppState) -> Router {
     router = router
         .merge(crate::registry_api::routes())
         .merge(crate::places_api::routes())
+        .merge(crate::recalls::routes())
         .merge(crate::session::routes())
         .merge(crate::web::routes());
     router = resolver_routes(router, state.config.legacy_digital_links);

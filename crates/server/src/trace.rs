@@ -14,7 +14,7 @@ use axum::Json;
 use epcis::query::{Condition, Query};
 use registry::Caller;
 use serde_json::{json, Value};
-use store::PageRequest;
+use store::{PageRequest, StoreError};
 use trace::{Direction, TraceGraph, TraceRequest};
 
 use crate::access::{self, View};
@@ -336,6 +336,135 @@ pub async fn epcis_document(
         HeaderValue::from_static("application/ld+json"),
     );
     Ok(response)
+}
+
+/// The ILMD member of an event body whose name ends with `name` (any prefix).
+fn ilmd_text<'a>(ilmd: Option<&'a Value>, name: &str) -> Option<&'a str> {
+    ilmd?
+        .as_object()?
+        .iter()
+        .find(|(k, _)| k.rsplit([':', '/', '#']).next() == Some(name))
+        .and_then(|(_, v)| v.as_str())
+}
+
+/// The origin plots of a (backward) trace as a GeoJSON `FeatureCollection` for an EU
+/// Deforestation Regulation due-diligence statement: each upstream lot's commissioning
+/// event names its planting-area code in ILMD (`…plantingAreaCode`); the export-code
+/// registry gives the code's plots (or a plot is registered under the code itself), and
+/// the plot registry their geometry (a point up to 4 ha, a polygon above, WGS84). Each
+/// feature carries the plot, producer, country, province, area and the harvests (lots,
+/// dates) that came from it. Plots are in registry order of first appearance.
+pub fn origin_plots(s: &dyn store::Backend, graph: &TraceGraph) -> Result<Value, StoreError> {
+    struct Harvest {
+        plot: registry::places::Plot,
+        code: String,
+        lots: Vec<Value>,
+    }
+    let mut plots: Vec<Harvest> = Vec::new();
+    let mut unmatched = Vec::new();
+    for origin in graph.origins() {
+        let event = &graph.events[origin.event].record;
+        let Some(stored) = s.event(&event.event_id)? else {
+            continue;
+        };
+        let body: Value = serde_json::from_str(&stored.body).unwrap_or(Value::Null);
+        let ilmd = body.get("ilmd");
+        let node = trace::node::classify(&origin.node);
+        let lot = json!({
+            "lot": node.lot,
+            "gtin": node.gtin,
+            "id": origin.node,
+            "harvestStartDate": ilmd_text(ilmd, "harvestStartDate"),
+            "harvestEndDate": ilmd_text(ilmd, "harvestEndDate"),
+            "eventTime": rfc3339(event.time_ms),
+            "location": origin.location,
+        });
+        let Some(code) = ilmd_text(ilmd, "plantingAreaCode").map(str::to_owned) else {
+            unmatched.push(
+                json!({"lot": origin.node, "why": "its first event names no plantingAreaCode"}),
+            );
+            continue;
+        };
+        let mut ids = s.code(&code)?.map(|c| c.plots).unwrap_or_default();
+        if ids.is_empty() {
+            ids = vec![code.clone(), code.to_ascii_lowercase()];
+        }
+        let mut found = false;
+        for id in ids {
+            if let Some(h) = plots.iter_mut().find(|h| h.plot.id == id) {
+                if !h.lots.contains(&lot) {
+                    h.lots.push(lot.clone());
+                }
+                found = true;
+            } else if let Some(plot) = s.plot(&id)? {
+                plots.push(Harvest {
+                    plot,
+                    code: code.clone(),
+                    lots: vec![lot.clone()],
+                });
+                found = true;
+            }
+            if found {
+                break;
+            }
+        }
+        if !found {
+            unmatched.push(json!({"lot": origin.node, "plantingAreaCode": code, "why": "no registered plot has this code"}));
+        }
+    }
+    let mut features = Vec::with_capacity(plots.len());
+    for h in plots {
+        let org = s.organisation(&h.plot.owner)?;
+        let area = h
+            .plot
+            .area_ha
+            .or_else(|| registry::places::check_plot(&h.plot, None).ok());
+        features.push(json!({
+            "type": "Feature",
+            "id": h.plot.id,
+            "geometry": h.plot.geometry,
+            "properties": {
+                "plotId": h.plot.id,
+                "name": h.plot.name,
+                "plantingAreaCode": h.code,
+                "crop": h.plot.crop,
+                "producer": {
+                    "id": h.plot.owner,
+                    "name": org.as_ref().map(|o| o.details.name_vi.clone()),
+                    "taxCode": org.as_ref().map(|o| o.details.tax_code.clone()),
+                },
+                "country": org.as_ref().map_or("VN".to_owned(), |o| o.details.country.clone()),
+                "province": h.plot.province_code,
+                "areaHa": area,
+                "harvests": h.lots,
+            }
+        }));
+    }
+    Ok(json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "traceport:start": graph.start,
+        "traceport:unmatched": unmatched,
+    }))
+}
+
+/// `GET /trace/plots.geojson?key=…`: the origin plots of the lot (a backward trace,
+/// whatever `direction` says), as GeoJSON.
+pub async fn plots_geojson(
+    State(state): State<AppState>,
+    Auth(caller): Auth,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut params = parse_params(raw.as_deref())?;
+    params.request.direction = Direction::Backward;
+    let graph = trace_graph(&state, &caller, &params).await?;
+    let name = file_name(&graph, "geojson");
+    let doc = blocking(&state, move |s| origin_plots(s, &graph)).await?;
+    Ok(attachment(
+        "application/geo+json",
+        &name,
+        registry::places::geojson_text(&doc).into_bytes(),
+    ))
 }
 
 #[cfg(test)]

@@ -138,8 +138,15 @@ fn render(params: &TraceParams, graph: &TraceGraph) -> String {
         body,
         "<p>Tải về / Download: <a href=\"/trace/fsma.csv?{q}\">FSMA 204 CSV</a> · \
          <a href=\"/trace/fsma.xlsx?{q}\">FSMA 204 XLSX</a> · <a href=\"/trace/epcis?{q}\">EPCIS</a> · \
-         <a href=\"/trace?{q}\">JSON</a></p>"
+         <a href=\"/trace/plots.geojson?{q}\">EUDR GeoJSON</a> · <a href=\"/trace?{q}\">JSON</a></p>"
     );
+    if trace::node::classify(&graph.start).kind == trace::NodeKind::Lot {
+        let _ = write!(
+            body,
+            "<p><a id=\"declare-recall\" href=\"/ui/recalls?key={}\">Thu hồi lô này / Recall this lot</a></p>",
+            esc(&encode(&params.key))
+        );
+    }
     if graph.truncated {
         body.push_str(
             "<p class=\"warn\">The trace reached its identifier limit and is incomplete.</p>",

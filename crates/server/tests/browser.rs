@@ -2,7 +2,8 @@
 //! (playwright-core), clicks through /ui against the real server. An organisation's
 //! administrator signs in, adds a product and edits it and its certificates from its row; another
 //! adds a farm plot with a polygon (a self-intersecting one refused first); an official revokes a planting-area
-//! code and then sees the event naming it flagged. Each flow checks the page text after every
+//! code and then sees the event naming it flagged; an official declares a recall from the trace
+//! page, the affected shop acknowledges it from its inbox, and the passport shows the banner. Each flow checks the page text after every
 //! step; here we check its screenshot is not blank and that the store holds what the pages said.
 
 mod common;
@@ -230,4 +231,98 @@ async fn an_official_revokes_a_code_and_sees_the_flagged_event_in_chromium() {
     assert_eq!(last.reason, "dư lượng thuốc BVTV vượt ngưỡng");
     assert_eq!(last.authority, "Chi cục Trồng trọt và BVTV");
     assert_eq!(last.by, "can-bo-hn");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recall_is_declared_acknowledged_and_shown_in_chromium() {
+    let s = TestServer::start().await; // TEST_ORG holds prefix 8931234
+    register(
+        s.store.as_ref(),
+        &test_org("shop-org", "0100000003", &["8934222"], "79"),
+    );
+    let password = "mật-khẩu-thu-hồi-01";
+    for (name, role, org) in [
+        ("can-bo-tw", AccountRole::NationalOfficial, None),
+        ("cua-hang", AccountRole::Member, Some("shop-org")),
+    ] {
+        server::auth::create_user(
+            s.store.as_ref(),
+            name,
+            password,
+            Binding {
+                role,
+                org: org.map(str::to_owned),
+                province: None,
+            },
+        )
+        .unwrap();
+    }
+    let event = |id: &str, step: &str, action: &str, to: Option<&str>| {
+        let mut e = serde_json::json!({
+            "type": "ObjectEvent", "eventID": id,
+            "eventTime": "2025-08-01T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+            "action": action, "bizStep": step, "epcList": [],
+            "quantityList": [{"epcClass": LOT, "quantity": 20, "uom": "KGM"}],
+            "bizLocation": {"id": L1},
+        });
+        if let Some(to) = to {
+            e["destinationList"] = serde_json::json!([{"type": "location", "destination": to}]);
+        }
+        e
+    };
+    let job = s
+        .capture(
+            &document(vec![
+                event(
+                    "urn:uuid:0ff1c1a1-0000-4000-8000-000000000101",
+                    "commissioning",
+                    "ADD",
+                    None,
+                ),
+                event(
+                    "urn:uuid:0ff1c1a1-0000-4000-8000-000000000102",
+                    "shipping",
+                    "OBSERVE",
+                    Some("https://id.gs1.org/414/8934222000017"),
+                ),
+            ]),
+            "rollback",
+        )
+        .await;
+    assert_eq!(job["success"], true, "{job}");
+    let reason = "Listeria trong mẫu kiểm nghiệm";
+    let shots = tempfile::tempdir().unwrap();
+    run_flow(
+        &s.base,
+        "recall",
+        shots.path(),
+        serde_json::json!({"official": "can-bo-tw", "shop": "cua-hang", "password": password,
+                           "key": "(01)08931234000011(10)LOT1",
+                           "lotPath": "/01/08931234000011/10/LOT1", "reason": reason}),
+    )
+    .await;
+    assert_not_blank(&shots.path().join("inbox.png"));
+    assert_not_blank(&shots.path().join("passport.png"));
+
+    // What the pages did is what the store holds.
+    let all = s
+        .store
+        .recalls(
+            None,
+            &store::PageRequest {
+                per_page: 10,
+                after: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(all.items.len(), 1);
+    let recall = &all.items[0];
+    assert_eq!(recall.recall.reason, reason);
+    assert_eq!(recall.recall.declared_by.name, "can-bo-tw");
+    let ack = recall
+        .acknowledgement_of("shop-org")
+        .expect("the shop is affected");
+    assert_eq!(ack.by.as_deref(), Some("cua-hang"));
+    assert_eq!(ack.note.as_deref(), Some("đã thu hồi khỏi quầy"));
+    assert_eq!(recall.progress(), (1, 2));
 }

@@ -304,6 +304,48 @@ pub const TABLES: &[Table] = &[
         columns: &[("node", Text), ("seq", Int)],
         order_by: "node, seq",
     },
+    Table {
+        name: "recalls",
+        columns: &[
+            ("id", Text),
+            ("n", Int),
+            ("state", Text),
+            ("declared_ms", Int),
+            ("declarer_org", Text),
+            ("record", Text),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "recall_lots",
+        columns: &[("gtin", Text), ("lot", Text), ("recall_id", Text)],
+        order_by: "gtin, lot, recall_id",
+    },
+    Table {
+        name: "recall_parties",
+        columns: &[
+            ("n", Int),
+            ("recall_id", Text),
+            ("org_id", Text),
+            ("acknowledged_ms", Int),
+            ("acknowledged_by", Text),
+            ("note", Text),
+        ],
+        order_by: "n",
+    },
+    Table {
+        name: "recall_webhooks",
+        columns: &[
+            ("org_id", Text),
+            ("url", Text),
+            ("secret", Text),
+            ("cursor_n", Int),
+            ("failures", Int),
+            ("last_error", Text),
+            ("created_ms", Int),
+        ],
+        order_by: "org_id",
+    },
 ];
 
 /// The table called `name`.

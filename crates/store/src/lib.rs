@@ -15,6 +15,7 @@ pub mod links;
 mod location;
 pub mod masterdata;
 pub mod postgres;
+pub mod recalls;
 pub mod registries;
 mod sql;
 pub mod sqlite;
@@ -25,6 +26,7 @@ pub use accounts::AccountStore;
 pub use location::{redact, Location};
 pub use masterdata::{MasterDataElement, MasterDataStore};
 pub use postgres::{is_postgres_url, PgOptions, PgStore};
+pub use recalls::{RecallNotice, RecallStore, RecallWebhook};
 pub use registries::RegistryStore;
 
 pub use links::{LinkStore, ProblemReport, Scan, ScanSummary};
@@ -228,7 +230,14 @@ pub enum StoreError {
 /// Each capability adds its own trait (events and capture jobs in [`Store`], and so on) and
 /// lists it here, so a backend implements them all and the server holds one `Arc<dyn Backend>`.
 pub trait Backend:
-    Store + RegistryStore + AccountStore + MasterDataStore + SubscriptionStore + LinkStore + TraceStore
+    Store
+    + RegistryStore
+    + AccountStore
+    + MasterDataStore
+    + SubscriptionStore
+    + LinkStore
+    + TraceStore
+    + RecallStore
 {
 }
 
@@ -240,6 +249,7 @@ impl<
             + SubscriptionStore
             + LinkStore
             + TraceStore
+            + RecallStore
             + ?Sized,
     > Backend for T
 {

@@ -12,6 +12,7 @@ mod conn;
 mod exec;
 mod links;
 mod masterdata;
+mod recalls;
 mod registries;
 mod schema;
 pub mod scratch;

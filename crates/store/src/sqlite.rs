@@ -7,6 +7,7 @@ mod accounts;
 mod baseline;
 mod links;
 mod query;
+mod recalls;
 mod records;
 mod registries;
 mod schema;

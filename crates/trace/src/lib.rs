@@ -9,11 +9,13 @@
 //! - [`graph`]: the result, [`TraceGraph`]: nodes, edges, events, parties and locations,
 //!   with [`TraceGraph::retain_events`] as the one place a viewer's policy filters it.
 //! - [`fsma`]: the FSMA 204 style sortable spreadsheet (CSV).
+//! - [`recall`]: recalls of lots, their forward scope ([`recall::sites`]) and acknowledgements.
 
 pub mod engine;
 pub mod fsma;
 pub mod graph;
 pub mod node;
+pub mod recall;
 pub mod record;
 pub mod text;
 

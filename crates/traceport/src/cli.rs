@@ -125,6 +125,8 @@ pub enum TraceFormat {
     Csv,
     /// The FSMA 204 sortable spreadsheet as XLSX (needs --out).
     Xlsx,
+    /// The origin plots of the lot as GeoJSON (EU Deforestation Regulation; a backward trace).
+    Geojson,
 }
 
 /// Which way `trace` goes.

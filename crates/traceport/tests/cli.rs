@@ -675,6 +675,41 @@ fn trace_prints_the_demo_chain_as_a_tree_and_exports() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(&std::fs::read(&xlsx).unwrap()[..2], b"PK");
 
+    // The retail coffee's origin plots, as EUDR GeoJSON: the three Đắk Lắk plots of its green lots.
+    let out = traceport(&["--data-dir", &data, "trace", &key, "--format", "geojson"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let geo: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(geo["type"], "FeatureCollection", "{geo}");
+    let features = geo["features"].as_array().unwrap();
+    let mut plots: Vec<&str> = features
+        .iter()
+        .map(|f| f["properties"]["plotId"].as_str().unwrap())
+        .collect();
+    plots.sort_unstable();
+    assert_eq!(
+        plots,
+        ["vn-dlcf-0107", "vn-dlcf-0112", "vn-dlcf-0230"],
+        "{geo}"
+    );
+    for f in features {
+        assert_eq!(f["geometry"]["type"], "Point", "{f}");
+        assert!(f["properties"]["areaHa"].as_f64().unwrap() <= 4.0, "{f}");
+        assert_eq!(f["properties"]["country"], "VN", "{f}");
+        assert!(f["properties"]["producer"]["name"].is_string(), "{f}");
+        assert!(
+            f["properties"]["harvests"][0]["harvestStartDate"].is_string(),
+            "{f}"
+        );
+    }
+    // Every coordinate is written with at least six decimals.
+    let raw = text(&out.stdout);
+    let decimals: Vec<usize> = raw
+        .match_indices("\"coordinates\"")
+        .flat_map(|(at, _)| registry::places::coordinate_decimals(&raw[at..]))
+        .collect();
+    assert_eq!(decimals.len(), 6, "{raw}");
+    assert!(decimals.iter().all(|d| *d >= 6), "{raw}");
+
     let out = traceport(&["--data-dir", &data, "trace", "(01)08934567000017"]);
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("names a product, not a lot"));

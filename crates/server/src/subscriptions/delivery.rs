@@ -194,6 +194,15 @@ fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
     capped.mul_f64(1.0 + jitter).min(max.max(base))
 }
 
+/// Whose durable cursor a delivered callback moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Receipt {
+    /// A query subscription's (`id` is the subscriptionID).
+    Subscription,
+    /// An organisation's recall webhook (`id` is the organisation).
+    RecallHook,
+}
+
 /// A webhook: POSTs each document to `dest`, retrying with backoff until a 2xx, then moves
 /// the durable cursor.
 struct Webhook {
@@ -201,12 +210,16 @@ struct Webhook {
     id: String,
     dest: String,
     token: Option<String>,
+    receipt: Receipt,
 }
 
 impl Outlet for Webhook {
     async fn deliver(&mut self, document: Value, up_to: i64) -> Result<(), Ended> {
         let hub = &self.state.subscriptions;
-        let (content_type, body) = render(&document);
+        let (content_type, body) = match self.receipt {
+            Receipt::Subscription => render(&document),
+            Receipt::RecallHook => ("application/json", document.to_string().into_bytes()),
+        };
         let signature = self.token.as_deref().map(|t| signature(t, &body));
         let mut attempt = 0u32;
         loop {
@@ -217,8 +230,10 @@ impl Outlet for Webhook {
                     .client
                     .post(&self.dest)
                     .header("content-type", content_type)
-                    .header("gs1-epcis-version", crate::headers::EPCIS_VERSION)
                     .body(body.clone());
+                if self.receipt == Receipt::Subscription {
+                    request = request.header("gs1-epcis-version", crate::headers::EPCIS_VERSION);
+                }
                 if let Some(s) = &signature {
                     request = request.header("gs1-signature", s);
                 }
@@ -235,11 +250,13 @@ impl Outlet for Webhook {
             };
             let store = self.state.store.clone();
             let id = self.id.clone();
+            let receipt = self.receipt;
             let Some(failure) = failure else {
                 Metrics::add(&self.state.metrics.callbacks_delivered, 1);
                 let now = Utc::now().timestamp_millis();
-                let acked = tokio::task::spawn_blocking(move || {
-                    store.acknowledge_delivery(&id, up_to, now)
+                let acked = tokio::task::spawn_blocking(move || match receipt {
+                    Receipt::Subscription => store.acknowledge_delivery(&id, up_to, now),
+                    Receipt::RecallHook => store.acknowledge_recall_delivery(&id, up_to),
                 })
                 .await;
                 return match acked {
@@ -254,9 +271,11 @@ impl Outlet for Webhook {
             };
             Metrics::add(&self.state.metrics.callbacks_failed, 1);
             tracing::warn!(subscription = %self.id, attempt, error = %failure, "callback failed; will retry");
-            let recorded =
-                tokio::task::spawn_blocking(move || store.record_delivery_failure(&id, &failure))
-                    .await;
+            let recorded = tokio::task::spawn_blocking(move || match receipt {
+                Receipt::Subscription => store.record_delivery_failure(&id, &failure),
+                Receipt::RecallHook => store.record_recall_delivery_failure(&id, &failure),
+            })
+            .await;
             if let Ok(Err(e)) = recorded {
                 tracing::error!(subscription = %self.id, error = %e, "cannot record a failed delivery");
             }
@@ -323,6 +342,7 @@ async fn run_webhook(state: AppState, sub: Subscription) {
         id: sub.id.clone(),
         dest: sub.spec.dest.clone(),
         token: sub.spec.signature_token.clone(),
+        receipt: Receipt::Subscription,
     };
     let why = loop {
         // Of all the processes on the store, the one holding the claim delivers.
@@ -412,6 +432,62 @@ async fn current(state: &AppState, sub: &Subscription) -> Option<Subscription> {
     }
 }
 
+/// The delivery task id of an organisation's recall webhook (beside subscription ids).
+pub(crate) fn recall_task_id(org: &str) -> String {
+    format!("recall-webhook:{org}")
+}
+
+/// Runs an organisation's recall webhook: every notice after its cursor (a recall that
+/// affects the organisation), one callback each, signed like subscription callbacks, in
+/// order; then waits for the next declaration (or polls).
+async fn run_recall_hook(state: AppState, hook: store::RecallWebhook) {
+    let hub = &state.subscriptions;
+    let mut outlet = Webhook {
+        state: state.clone(),
+        id: hook.org.clone(),
+        dest: hook.url.clone(),
+        token: hook.secret.clone(),
+        receipt: Receipt::RecallHook,
+    };
+    let batch = hub.config.batch_events.max(1);
+    let mut cursor = hook.cursor;
+    let mut wake = hub.generation.subscribe();
+    loop {
+        wake.borrow_and_update();
+        let (store, org) = (state.store.clone(), hook.org.clone());
+        let read =
+            tokio::task::spawn_blocking(move || store.recall_notices_after(&org, cursor, batch))
+                .await;
+        let notices = match read {
+            Ok(Ok(n)) => n,
+            other => {
+                tracing::error!(org = %hook.org, ?other, "cannot read recall notices");
+                Vec::new()
+            }
+        };
+        let full = notices.len() >= batch;
+        for notice in notices {
+            let doc = crate::recalls::notice_json(&state, &notice);
+            if let Err(Ended(why)) = outlet.deliver(doc, notice.n).await {
+                tracing::warn!(org = %hook.org, reason = %why, "recall webhook delivery ended");
+                return;
+            }
+            cursor = notice.n;
+        }
+        if full {
+            continue;
+        }
+        tokio::select! {
+            changed = wake.changed() => {
+                if changed.is_err() {
+                    tokio::time::sleep(hub.config.poll).await;
+                }
+            }
+            () = tokio::time::sleep(hub.config.poll) => {}
+        }
+    }
+}
+
 /// The running subscription tasks.
 struct Tasks {
     state: AppState,
@@ -434,6 +510,15 @@ impl Tasks {
         let handle = self.set.spawn(run_webhook(self.state.clone(), sub));
         self.ids.insert(handle.id(), id.clone());
         self.running.insert(id, (query, handle));
+    }
+
+    fn start_recall_hook(&mut self, hook: store::RecallWebhook) {
+        // A changed webhook replaces the running one (its URL or secret may differ).
+        let id = recall_task_id(&hook.org);
+        self.stop(&id);
+        let handle = self.set.spawn(run_recall_hook(self.state.clone(), hook));
+        self.ids.insert(handle.id(), id.clone());
+        self.running.insert(id, (String::new(), handle));
     }
 
     fn stop(&mut self, id: &str) {
@@ -479,6 +564,14 @@ pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()
             ids: HashMap::new(),
             ended: HashSet::new(),
         };
+        let store = state.store.clone();
+        match tokio::task::spawn_blocking(move || store.recall_webhooks()).await {
+            Ok(Ok(all)) => all.into_iter().for_each(|h| tasks.start_recall_hook(h)),
+            other => tracing::error!(
+                ?other,
+                "cannot list recall webhooks; their deliveries resume at the next start"
+            ),
+        }
         // Every subscription at start, and those created through other processes on the same
         // store as they appear (each task delivers only while its process holds the claim).
         let mut rescan = tokio::time::interval(state.subscriptions.config.lease);
@@ -496,6 +589,7 @@ pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()
                     Some(Command::Start(sub)) => tasks.start(*sub),
                     Some(Command::Stop(id)) => tasks.stop(&id),
                     Some(Command::StopQuery(name)) => tasks.stop_query(&name),
+                    Some(Command::StartRecallHook(hook)) => tasks.start_recall_hook(*hook),
                 },
                 Some(done) = tasks.set.join_next_with_id(), if !tasks.set.is_empty() => {
                     let task = match &done { Ok((id, ())) => *id, Err(e) => e.id() };

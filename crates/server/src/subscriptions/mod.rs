@@ -28,6 +28,7 @@ use crate::{blocking, AppState};
 use registry::Action;
 
 pub use delivery::signature;
+pub(crate) use request::check_dest;
 
 /// Tuning of subscription delivery.
 #[derive(Debug, Clone)]
@@ -78,6 +79,8 @@ pub(crate) enum Command {
     Stop(String),
     /// A deleted named query (its subscriptions are gone).
     StopQuery(String),
+    /// A new or changed recall webhook of an organisation.
+    StartRecallHook(Box<store::RecallWebhook>),
 }
 
 /// Shared by capture, the handlers and the delivery tasks.
@@ -136,7 +139,7 @@ impl Hub {
         self.closing.send_replace(true);
     }
 
-    fn tell(&self, command: Command) {
+    pub(crate) fn tell(&self, command: Command) {
         // Without a worker (a router used alone) there is nobody to tell; the
         // subscription is durable and starts with the next worker.
         let _ = self.commands.send(command);

@@ -41,6 +41,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(tokens::routes())
         .merge(codes::routes())
         .merge(flags::routes())
+        .merge(crate::recall_pages::routes())
         .layer(axum::middleware::map_response(no_store))
 }
 
@@ -82,7 +83,7 @@ pub(crate) enum Lang {
 }
 
 impl Lang {
-    fn from(params: &HashMap<String, String>) -> Lang {
+    pub(crate) fn from(params: &HashMap<String, String>) -> Lang {
         match params.get("lang").map(String::as_str) {
             Some("en") => Lang::En,
             _ => Lang::Vi,
@@ -117,7 +118,10 @@ fn csrf_token(headers: &HeaderMap) -> String {
 }
 
 /// Refuses a form without the session's CSRF token.
-fn check_csrf(headers: &HeaderMap, fields: &HashMap<String, String>) -> Result<(), ApiError> {
+pub(crate) fn check_csrf(
+    headers: &HeaderMap,
+    fields: &HashMap<String, String>,
+) -> Result<(), ApiError> {
     let expected = csrf_token(headers);
     if expected.is_empty() || fields.get("csrf") != Some(&expected) {
         return Err(ApiError::forbidden(
@@ -127,7 +131,7 @@ fn check_csrf(headers: &HeaderMap, fields: &HashMap<String, String>) -> Result<(
     Ok(())
 }
 
-fn hidden_csrf(headers: &HeaderMap) -> String {
+pub(crate) fn hidden_csrf(headers: &HeaderMap) -> String {
     format!(
         "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
         csrf_token(headers)
@@ -166,7 +170,7 @@ pub(crate) fn page(
         "<!doctype html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{title} · traceport</title>\
          <meta name=\"viewport\" content=\"width=device-width\">\
          <style>body{{font-family:sans-serif;max-width:60em;margin:1em auto;padding:0 1em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;text-align:left}}.error{{color:#a00}}.ok{{color:#070}}label{{display:block;margin:.4em 0}}</style></head>\
-         <body><nav><a href=\"/ui{q}\">traceport</a> · <a href=\"/ui/organisations{q}\">{orgs}</a> · <a href=\"/ui/products{q}\">{prods}</a> · <a href=\"/ui/places{q}\">{places}</a> · <a href=\"/ui/tokens{q}\">{toks}</a> · <a href=\"/ui/codes{q}\">{codes}</a> · <a href=\"/ui/flags{q}\">{flags}</a> | {who} | {other}</nav>\
+         <body><nav><a href=\"/ui{q}\">traceport</a> · <a href=\"/ui/organisations{q}\">{orgs}</a> · <a href=\"/ui/products{q}\">{prods}</a> · <a href=\"/ui/places{q}\">{places}</a> · <a href=\"/ui/tokens{q}\">{toks}</a> · <a href=\"/ui/codes{q}\">{codes}</a> · <a href=\"/ui/flags{q}\">{flags}</a> · <a href=\"/ui/recalls{q}\">{recalls}</a> | {who} | {other}</nav>\
          <h1>{title}</h1>{body}</body></html>",
         code = lang.t("vi", "en"),
         title = esc(title),
@@ -176,11 +180,17 @@ pub(crate) fn page(
         toks = lang.t("Mã API", "API tokens"),
         codes = lang.t("Mã số vùng trồng", "Export codes"),
         flags = lang.t("Sự kiện bị gắn cờ", "Flagged events"),
+        recalls = lang.t("Thu hồi", "Recalls"),
     ))
 }
 
 /// An error as a page with the error's status.
-fn error_page(lang: Lang, caller: &Caller, headers: &HeaderMap, e: ApiError) -> Response {
+pub(crate) fn error_page(
+    lang: Lang,
+    caller: &Caller,
+    headers: &HeaderMap,
+    e: ApiError,
+) -> Response {
     let status = e.kind.status();
     let body = format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.detail));
     let mut r = (
@@ -194,7 +204,7 @@ fn error_page(lang: Lang, caller: &Caller, headers: &HeaderMap, e: ApiError) -> 
     r
 }
 
-fn redirect(to: &str) -> Response {
+pub(crate) fn redirect(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -229,7 +239,7 @@ fn list_field(f: &HashMap<String, String>, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn text_field(f: &HashMap<String, String>, name: &str) -> String {
+pub(crate) fn text_field(f: &HashMap<String, String>, name: &str) -> String {
     f.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
 }
 

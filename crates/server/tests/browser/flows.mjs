@@ -4,8 +4,10 @@
 //   node flows.mjs BASE_URL FLOW SHOT_DIR '{"user": ..., ...}'
 //
 // FLOW is "products" (an organisation's administrator adds and edits a product and its
-// certificates), "places" (an administrator adds a farm plot with a polygon) or "revoke" (an
-// official revokes a planting-area code and then sees the flagged events). Any failed check
+// certificates), "places" (an administrator adds a farm plot with a polygon), "revoke" (an
+// official revokes a planting-area code and then sees the flagged events) or "recall" (an
+// official declares a recall from the trace page, the affected shop acknowledges it in its
+// inbox, and the passport page shows the banner). Any failed check
 // throws, and the process exits non-zero with the step and the page text.
 
 import { chromium } from "playwright-core";
@@ -264,7 +266,58 @@ async function places(page) {
   await shot(page, "places");
 }
 
-const flows = { products, revoke, places };
+
+async function recall(page) {
+  const { official, shop, password, key, lotPath, reason } = args;
+  await signIn(page, official, password);
+
+  step("declare a recall from the trace page");
+  await page.goto(`${base}/trace/view?key=${encodeURIComponent(key)}`);
+  await Promise.all([
+    page.waitForNavigation({ waitUntil: "load" }),
+    page.locator("#declare-recall").click(),
+  ]);
+  const form = page.locator("form#declare");
+  const lots = await form.locator('textarea[name="lots"]').inputValue();
+  if (lots.trim() !== key) throw new Error(`the declaration form should name ${key}, not "${lots}"`);
+  await form.locator('input[name="reason"]').fill(reason);
+  await form.locator('select[name="severity"]').selectOption("I");
+  await expectSaved(page, await submit(page, form.locator("button")));
+  await expectText(page, "Đang thu hồi", reason, "0/2");
+
+  step("sign out");
+  await submit(page, page.locator('form[action^="/ui/logout"] button'));
+
+  step("the shop sees the recall in its inbox and acknowledges it");
+  await signIn(page, shop, password);
+  await follow(page, "Recalls");
+  await expectText(page, "Recalls affecting your organisation", reason);
+  let row = page.locator("#inbox tr", { hasText: reason });
+  if ((await row.count()) !== 1) throw new Error(`one inbox row expected:\n${await bodyText(page)}`);
+  const button = row.getByRole("button", { name: "Acknowledge", exact: true });
+  if ((await button.count()) !== 1) throw new Error(`an Acknowledge button expected: ${await row.innerText()}`);
+  await shot(page, "inbox");
+  await row.locator('input[name="note"]').fill("đã thu hồi khỏi quầy");
+  await expectSaved(page, await submit(page, button));
+  row = page.locator("#inbox tr", { hasText: reason });
+  const done = await row.innerText();
+  if (!done.includes("Acknowledged") || (await row.getByRole("button").count()) !== 0) {
+    throw new Error(`the row should show the acknowledgement without a button: ${done}`);
+  }
+
+  step("the passport page carries the recall banner, in English and in Vietnamese");
+  await page.goto(`${base}/passport${lotPath}?lang=en`);
+  const banner = page.locator("#recall");
+  const en = await banner.innerText();
+  if (!en.includes("RECALL") || !en.includes(reason)) throw new Error(`English banner: ${en}`);
+  await shot(page, "passport");
+  await page.goto(`${base}/passport${lotPath}?lang=vi`);
+  const vi = await page.locator("#recall").innerText();
+  if (!vi.includes("THU HỒI") || !vi.includes("thu hồi")) throw new Error(`Vietnamese banner: ${vi}`);
+}
+
+
+const flows = { products, revoke, places, recall };
 if (!flows[flow]) {
   console.error(`unknown flow ${flow}; one of ${Object.keys(flows).join(", ")}`);
   process.exit(2);

@@ -149,7 +149,8 @@ pub(crate) fn load_rows(
          SELECT setval(pg_get_serial_sequence('capture_jobs', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM capture_jobs), false);
          SELECT setval(pg_get_serial_sequence('subscriptions', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM subscriptions), false);
          SELECT setval(pg_get_serial_sequence('resolver_scans', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM resolver_scans), false);
-         SELECT setval(pg_get_serial_sequence('audit_log', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM audit_log), false);",
+         SELECT setval(pg_get_serial_sequence('audit_log', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM audit_log), false);
+         SELECT setval(pg_get_serial_sequence('recall_parties', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM recall_parties), false);",
     )?;
     tx.commit()?;
     Ok(summary)

@@ -273,6 +273,48 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ) WITHOUT ROWID;
     ",
     ),
+    (
+        600,
+        "
+    -- Recalls: the record (JSON, with its scope), the lots it names, one row per affected
+    -- organisation (its acknowledgement; n numbers the notices webhooks deliver), and the
+    -- organisations' recall webhooks with their delivery cursors.
+    CREATE TABLE recalls (
+        id TEXT PRIMARY KEY,
+        n BIGINT NOT NULL UNIQUE,
+        state TEXT NOT NULL,
+        declared_ms BIGINT NOT NULL,
+        declarer_org TEXT,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX recalls_declarer ON recalls (declarer_org, n);
+    CREATE TABLE recall_lots (
+        gtin TEXT NOT NULL,
+        lot TEXT NOT NULL,
+        recall_id TEXT NOT NULL,
+        PRIMARY KEY (gtin, lot, recall_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE recall_parties (
+        n INTEGER PRIMARY KEY,
+        recall_id TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        acknowledged_ms BIGINT,
+        acknowledged_by TEXT,
+        note TEXT
+    );
+    CREATE UNIQUE INDEX recall_parties_recall ON recall_parties (recall_id, org_id);
+    CREATE INDEX recall_parties_org ON recall_parties (org_id, n);
+    CREATE TABLE recall_webhooks (
+        org_id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret TEXT,
+        cursor_n BIGINT NOT NULL,
+        failures BIGINT NOT NULL,
+        last_error TEXT,
+        created_ms BIGINT NOT NULL
+    );
+    ",
+    ),
 ];
 
 /// Brings the schema up to the newest version; returns the versions applied.

@@ -1,16 +1,17 @@
 //! `traceport trace KEY`: the trace of a lot, item or logistic unit from the local store,
-//! as a readable tree, the JSON graph, or the FSMA 204 spreadsheet.
+//! as a readable tree, the JSON graph, the FSMA 204 spreadsheet, or its origin plots as
+//! GeoJSON.
 
 use std::io::Write;
 
-use store::TraceStore;
+use store::Backend;
 use trace::{Direction, TraceRequest};
 
 use crate::cli::{TraceArgs, TraceDirection, TraceFormat};
 use crate::error::CliError;
 
 /// Runs `trace`.
-pub fn run(store: &dyn TraceStore, args: &TraceArgs) -> Result<(), CliError> {
+pub fn run(store: &dyn Backend, args: &TraceArgs) -> Result<(), CliError> {
     let start = trace::parse_key(&args.key).map_err(|e| CliError::Usage(e.to_string()))?;
     let time = |flag: &str, t: &Option<String>| {
         t.as_deref()
@@ -21,10 +22,11 @@ pub fn run(store: &dyn TraceStore, args: &TraceArgs) -> Result<(), CliError> {
             .transpose()
     };
     let request = TraceRequest {
-        direction: match args.direction {
-            TraceDirection::Backward => Direction::Backward,
-            TraceDirection::Forward => Direction::Forward,
-            TraceDirection::Both => Direction::Both,
+        direction: match (args.format, args.direction) {
+            // Origin plots are upstream, whatever the direction asked for.
+            (TraceFormat::Geojson, _) | (_, TraceDirection::Backward) => Direction::Backward,
+            (_, TraceDirection::Forward) => Direction::Forward,
+            (_, TraceDirection::Both) => Direction::Both,
         },
         from_ms: time("from", &args.from)?,
         to_ms: time("to", &args.to)?,
@@ -58,6 +60,12 @@ pub fn run(store: &dyn TraceStore, args: &TraceArgs) -> Result<(), CliError> {
                     message: e.to_string(),
                 }
             })?
+        }
+        TraceFormat::Geojson => {
+            let doc = server::trace::origin_plots(store, &graph)?;
+            let mut text = registry::places::geojson_text(&doc).into_bytes();
+            text.push(b'\n');
+            text
         }
     };
     match &args.out {
