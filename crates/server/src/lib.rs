@@ -19,7 +19,6 @@ pub mod passport_data;
 pub mod places_api;
 pub mod problem;
 pub mod queries;
-mod recall_pages;
 pub mod recalls;
 pub mod registry_api;
 pub mod registry_passport;

@@ -564,6 +564,7 @@ pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()
             ids: HashMap::new(),
             ended: HashSet::new(),
         };
+        // Every recall webhook at start (a new or changed one comes as a command).
         let store = state.store.clone();
         match tokio::task::spawn_blocking(move || store.recall_webhooks()).await {
             Ok(Ok(all)) => all.into_iter().for_each(|h| tasks.start_recall_hook(h)),

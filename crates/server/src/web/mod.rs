@@ -1,7 +1,7 @@
 //! Web pages (server-rendered HTML, no script) in Vietnamese (default) or English
 //! (`?lang=en`): sign-in, registration, organisations with the officials' verification and
-//! suspension form, an organisation's products, places (locations and farm plots) and API
-//! tokens. Every form that changes
+//! suspension form, an organisation's products, places (locations and farm plots), API
+//! tokens and recalls (an organisation's inbox, officials' declarations and progress). Every form that changes
 //! something carries a token derived from the session (CSRF), and the session cookie is
 //! `SameSite=Strict`.
 
@@ -26,6 +26,7 @@ mod login;
 mod organisations;
 mod places;
 mod products;
+mod recalls;
 mod tokens;
 
 use forms::{form, FormState, Posted};
@@ -41,7 +42,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(tokens::routes())
         .merge(codes::routes())
         .merge(flags::routes())
-        .merge(crate::recall_pages::routes())
+        .merge(recalls::routes())
         .layer(axum::middleware::map_response(no_store))
 }
 
@@ -83,7 +84,7 @@ pub(crate) enum Lang {
 }
 
 impl Lang {
-    pub(crate) fn from(params: &HashMap<String, String>) -> Lang {
+    fn from(params: &HashMap<String, String>) -> Lang {
         match params.get("lang").map(String::as_str) {
             Some("en") => Lang::En,
             _ => Lang::Vi,
@@ -118,10 +119,7 @@ fn csrf_token(headers: &HeaderMap) -> String {
 }
 
 /// Refuses a form without the session's CSRF token.
-pub(crate) fn check_csrf(
-    headers: &HeaderMap,
-    fields: &HashMap<String, String>,
-) -> Result<(), ApiError> {
+fn check_csrf(headers: &HeaderMap, fields: &HashMap<String, String>) -> Result<(), ApiError> {
     let expected = csrf_token(headers);
     if expected.is_empty() || fields.get("csrf") != Some(&expected) {
         return Err(ApiError::forbidden(
@@ -131,7 +129,7 @@ pub(crate) fn check_csrf(
     Ok(())
 }
 
-pub(crate) fn hidden_csrf(headers: &HeaderMap) -> String {
+fn hidden_csrf(headers: &HeaderMap) -> String {
     format!(
         "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
         csrf_token(headers)
@@ -185,12 +183,7 @@ pub(crate) fn page(
 }
 
 /// An error as a page with the error's status.
-pub(crate) fn error_page(
-    lang: Lang,
-    caller: &Caller,
-    headers: &HeaderMap,
-    e: ApiError,
-) -> Response {
+fn error_page(lang: Lang, caller: &Caller, headers: &HeaderMap, e: ApiError) -> Response {
     let status = e.kind.status();
     let body = format!("<p class=\"error\" role=\"alert\">{}</p>", esc(&e.detail));
     let mut r = (
@@ -204,7 +197,7 @@ pub(crate) fn error_page(
     r
 }
 
-pub(crate) fn redirect(to: &str) -> Response {
+fn redirect(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
@@ -239,7 +232,7 @@ fn list_field(f: &HashMap<String, String>, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub(crate) fn text_field(f: &HashMap<String, String>, name: &str) -> String {
+fn text_field(f: &HashMap<String, String>, name: &str) -> String {
     f.get(name).map(|v| v.trim().to_owned()).unwrap_or_default()
 }
 

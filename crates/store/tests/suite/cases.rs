@@ -1085,6 +1085,45 @@ pub fn copy_from_sqlite_keeps_every_table(db: &TestDb) {
             source: "token".into(),
         })
         .unwrap();
+        // A recall (its lots and affected parties) and an organisation's recall webhook.
+        let recall = trace::recall::Recall {
+            id: "rc1".into(),
+            lots: vec![trace::recall::RecallLot {
+                gtin: "09520123456788".into(),
+                lot: "L1".into(),
+            }],
+            reason: "Listeria".into(),
+            severity: trace::recall::Severity::ClassI,
+            declared_by: trace::recall::Actor {
+                name: "can-bo".into(),
+                role: "nationalOfficial".into(),
+                org: None,
+            },
+            declared_ms: 8,
+            state: trace::recall::RecallState::Open,
+            closed_ms: None,
+            closed_by: None,
+            close_note: None,
+            affected: vec![trace::recall::AffectedOrg {
+                org: "b".into(),
+                name: "B".into(),
+                province: "01".into(),
+                sites: Vec::new(),
+            }],
+            unregistered_sites: Vec::new(),
+            truncated: false,
+        };
+        s.create_recall(&recall).unwrap();
+        s.put_recall_webhook(&store::RecallWebhook {
+            org: "b".into(),
+            url: "http://127.0.0.1:9/recalls".into(),
+            secret: None,
+            cursor: 0,
+            failures: 0,
+            last_error: None,
+            created_ms: 9,
+        })
+        .unwrap();
         (sub_id, s.trace(&trace_request).unwrap())
     };
     let mut before = Vec::new();

@@ -14,12 +14,12 @@ use axum::{Form, Router};
 use registry::{Caller, Principal};
 use trace::recall::{LotInput, RecallState, RecallStatus};
 
+use super::{check_csrf, error_page, esc, hidden_csrf, page, redirect, text_field, Lang};
 use crate::auth::Auth;
 use crate::capture::rfc3339;
 use crate::paging::encode;
 use crate::problem::ApiError;
 use crate::recalls;
-use crate::web::{check_csrf, error_page, esc, hidden_csrf, page, redirect, text_field, Lang};
 use crate::AppState;
 
 type Params = Query<HashMap<String, String>>;
@@ -28,7 +28,8 @@ type Fields = Form<HashMap<String, String>>;
 /// Most recalls a page lists.
 const PAGE: usize = 200;
 
-pub(crate) fn routes() -> Router<AppState> {
+/// The recall page routes.
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/ui/recalls", get(list).post(declare))
         .route("/ui/recalls/{id}", get(detail))
