@@ -3,35 +3,34 @@
 
 use std::collections::HashSet;
 
-use postgres::types::ToSql;
-use postgres::{Client, GenericClient, IsolationLevel};
+use postgres::{Client, GenericClient, IsolationLevel, Statement};
 
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
 use crate::sql::trace as sql;
 use crate::{StoreError, TraceEntry, TraceStore};
 
-use super::conn::numbered;
 use super::PgStore;
+
+/// The `seq, record` of the events naming any of an array of identifiers: one statement
+/// whatever the number of identifiers (SQLite runs [`sql::records_sql`] in chunks instead).
+const RECORDS_ANY: &str = "SELECT r.seq, r.record FROM trace_records r WHERE r.seq IN \
+     (SELECT n.seq FROM trace_nodes n WHERE n.node = ANY(?::TEXT[]))";
 
 /// The trace records of the events naming any of `nodes`, except those in `seen`
 /// (already given to this trace); adds the new ones to `seen`.
 fn records_except(
     c: &mut impl GenericClient,
+    stmt: &Statement,
     nodes: &[String],
     seen: &mut HashSet<i64>,
 ) -> Result<Vec<EventRecord>, StoreError> {
     let mut out = Vec::new();
-    for chunk in nodes.chunks(sql::CHUNK) {
-        let stmt = c.prepare(&numbered(&sql::records_sql(chunk.len())))?;
-        let args: Vec<&(dyn ToSql + Sync)> =
-            chunk.iter().map(|n| n as &(dyn ToSql + Sync)).collect();
-        for row in c.query(&stmt, &args)? {
-            if !seen.insert(row.try_get(0)?) {
-                continue;
-            }
-            out.push(sql::record(row.try_get(1)?)?);
+    for row in c.query(stmt, &[&nodes])? {
+        if !seen.insert(row.try_get(0)?) {
+            continue;
         }
+        out.push(sql::record(row.try_get(1)?)?);
     }
     Ok(out)
 }
@@ -39,13 +38,14 @@ fn records_except(
 /// The engine's view of one read-only snapshot.
 struct Source<'t, 'c> {
     tx: &'t mut postgres::Transaction<'c>,
+    stmt: Statement,
     seen: HashSet<i64>,
 }
 
 impl EventSource for Source<'_, '_> {
     type Error = StoreError;
     fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<EventRecord>, StoreError> {
-        records_except(self.tx, nodes, &mut self.seen)
+        records_except(self.tx, &self.stmt, nodes, &mut self.seen)
     }
 }
 
@@ -60,17 +60,22 @@ fn snapshot(client: &mut Client) -> Result<postgres::Transaction<'_>, StoreError
 impl TraceStore for PgStore {
     fn trace_records(&self, nodes: &[String]) -> Result<Vec<EventRecord>, StoreError> {
         let nodes = nodes.to_vec();
-        self.pool
-            .run(move |c| records_except(c.client(), &nodes, &mut HashSet::new()))
+        self.pool.run(move |c| {
+            let stmt = c.statement(RECORDS_ANY)?;
+            records_except(c.client(), &stmt, &nodes, &mut HashSet::new())
+        })
     }
 
     fn trace(&self, request: &TraceRequest) -> Result<TraceGraph, StoreError> {
         let request = request.clone();
         self.pool.run(move |c| {
+            // Prepared once per connection, used inside the snapshot.
+            let stmt = c.statement(RECORDS_ANY)?;
             let mut tx = snapshot(c.client())?;
             let graph = {
                 let mut source = Source {
                     tx: &mut tx,
+                    stmt,
                     seen: HashSet::new(),
                 };
                 trace::trace(&mut source, &request).map_err(|TraceError::Source(e)| e)?

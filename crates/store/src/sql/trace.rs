@@ -13,7 +13,7 @@ pub(crate) const INSERT_NODE: &str =
 /// Most identifiers per lookup statement (SQLite's default limit is 32,766 parameters).
 pub(crate) const CHUNK: usize = 500;
 
-/// The `seq, record` of the events naming any of `n` identifiers (`?` each).
+/// The `seq, record` of the events naming any of `n` identifiers (`?` each; SQLite).
 pub(crate) fn records_sql(n: usize) -> String {
     format!(
         "SELECT r.seq, r.record FROM trace_records r WHERE r.seq IN \
