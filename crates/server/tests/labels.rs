@@ -141,7 +141,23 @@ async fn pdf_sheet_renders_and_its_codes_decode() {
     assert!(text.contains("(10) LOT1") && text.contains("(01) 08931234000011"));
 
     let out = tool("pdftoppm")
-        .args(["-r", "200", "-gray", "-png", "-f", "1", "-l", "1"])
+        // 300 dpi without anti-aliasing: every module is a crisp block of pixels, so zbar reads
+        // all eight codes whatever their content (at 200 dpi, grey module edges made about
+        // one sheet in six lose a code).
+        .args([
+            "-r",
+            "300",
+            "-aa",
+            "no",
+            "-aaVector",
+            "no",
+            "-gray",
+            "-png",
+            "-f",
+            "1",
+            "-l",
+            "1",
+        ])
         .arg(&file)
         .arg(dir.path().join("page"))
         .output()
