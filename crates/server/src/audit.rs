@@ -102,7 +102,15 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         |p| p.as_str().to_owned(),
     );
     let from = source_of(request.headers(), request.extensions());
+    // Event captures leave the registries alone; other writes may change what the passport
+    // page's cached registry answers say.
+    let event_write = ["/capture", "/events"]
+        .iter()
+        .any(|p| request.uri().path().starts_with(p));
     let response = next.run(request).await;
+    if write && !event_write && response.status().as_u16() < 400 {
+        state.passport.registries_changed();
+    }
     let role = crate::session::caller_json(&caller)["role"]
         .as_str()
         .unwrap_or("public")

@@ -31,6 +31,7 @@ pub mod stamps;
 pub mod subscriptions;
 pub mod trace;
 pub mod trace_page;
+pub mod ttl_cache;
 pub mod web;
 
 use std::sync::Arc;
@@ -101,9 +102,21 @@ impl ServerConfig {
     }
 }
 
-/// Everything a handler needs.
+/// Everything a handler needs, shared: every request clones the state (once per layer that
+/// takes it), so it is one reference count rather than one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The parts of an [`AppState`].
+#[derive(Clone)]
+pub struct AppParts {
     /// The store.
     pub store: Arc<dyn Backend>,
     /// Settings.
@@ -147,7 +160,7 @@ impl AppState {
             store.clone(),
             Arc::new(passport_data::NoRegistry),
         ));
-        AppState {
+        AppState(Arc::new(AppParts {
             store,
             config: Arc::new(config),
             metrics: Arc::new(ops::Metrics::default()),
@@ -158,22 +171,20 @@ impl AppState {
             scans: Arc::default(),
             passport,
             login_limit: Arc::default(),
-        }
+        }))
     }
 
     /// The same state with other subscription delivery settings (before the server starts).
     pub fn with_delivery(mut self, config: subscriptions::DeliveryConfig) -> AppState {
-        self.subscriptions = Arc::new(subscriptions::Hub::new(config));
+        Arc::make_mut(&mut self.0).subscriptions = Arc::new(subscriptions::Hub::new(config));
         self
     }
 
     /// The same state with another source of product, party and recall data, asked for what
     /// the store's registries do not hold.
     pub fn with_passport_data(mut self, data: Arc<dyn passport_data::PassportData>) -> AppState {
-        self.passport = Arc::new(registry_passport::RegistryData::new(
-            self.store.clone(),
-            data,
-        ));
+        let registry = registry_passport::RegistryData::new(self.store.clone(), data);
+        Arc::make_mut(&mut self.0).passport = Arc::new(registry);
         self
     }
 }

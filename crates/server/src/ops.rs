@@ -20,10 +20,15 @@ use crate::auth::Auth;
 use crate::problem::{problem_response, ApiError};
 use crate::AppState;
 
+/// Requests of one route answered with one method and status: (method, status, count).
+type MethodCount = (String, u16, u64);
+
 /// Counters exported at `/metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// Requests by route, then by (method, status): looked up by `&str` on every request
+    /// without allocating.
+    requests: Mutex<BTreeMap<String, Vec<MethodCount>>>,
     /// Events stored (capture jobs and `POST /events`).
     pub events_captured: AtomicU64,
     /// Capture jobs accepted.
@@ -43,8 +48,19 @@ impl Metrics {
     pub fn record(&self, method: &str, route: &str, status: u16) {
         // A poisoned lock only means another request panicked mid-increment; the map is still usable.
         let mut map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        *map.entry((method.to_string(), route.to_string(), status))
-            .or_insert(0) += 1;
+        if !map.contains_key(route) {
+            map.insert(route.to_owned(), Vec::new());
+        }
+        let Some(counts) = map.get_mut(route) else {
+            return;
+        };
+        match counts
+            .iter_mut()
+            .find(|(m, s, _)| m == method && *s == status)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => counts.push((method.to_owned(), status, 1)),
+        }
     }
 
     /// Adds `n` to a counter.
@@ -58,13 +74,17 @@ impl Metrics {
         out.push_str("# HELP traceport_http_requests_total HTTP requests answered, by method, route and status.\n");
         out.push_str("# TYPE traceport_http_requests_total counter\n");
         let map = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        for ((method, route, status), n) in map.iter() {
-            let _ = writeln!(
-                out,
-                "traceport_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
-                escape(method),
-                escape(route)
-            );
+        for (route, counts) in map.iter() {
+            let mut counts = counts.clone();
+            counts.sort();
+            for (method, status, n) in counts {
+                let _ = writeln!(
+                    out,
+                    "traceport_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
+                    escape(&method),
+                    escape(route)
+                );
+            }
         }
         drop(map);
         for (name, help, counter) in [
@@ -118,16 +138,14 @@ fn escape(s: &str) -> String {
 
 /// Middleware: counts every request under its route template (not its raw path, to bound the label set).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    state
-        .metrics
-        .record(&method, &route, response.status().as_u16());
+    state.metrics.record(
+        method.as_str(),
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
+        response.status().as_u16(),
+    );
     response
 }
 

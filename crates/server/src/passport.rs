@@ -3,7 +3,7 @@
 //! lot's EPCIS events, a recall banner, an authenticity panel for serialised items and a
 //! form to report a problem.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -144,56 +144,89 @@ fn gln_of(id: &str) -> Option<String> {
     (dl.primary.ai == "414").then(|| dl.primary.value.clone())
 }
 
-/// The journey steps, facts (ILMD), and upstream identifiers of events: the inputs of
-/// transformations whose outputs include one of `ids` (what the product was made from).
-fn read_events(
-    events: &[StoredEvent],
-    ids: &[String],
-) -> (Vec<Step>, HashMap<String, String>, BTreeSet<String>) {
-    let mut steps = Vec::new();
-    let mut facts = HashMap::new();
-    let mut inputs = BTreeSet::new();
-    for e in events {
-        let Ok(body) = serde_json::from_str::<Value>(&e.body) else {
-            continue;
-        };
-        let text = |v: &Value| v.as_str().map(str::to_owned);
-        let location = body
-            .pointer("/bizLocation/id")
-            .or_else(|| body.pointer("/readPoint/id"))
-            .and_then(Value::as_str)
-            .and_then(gln_of);
-        steps.push(Step {
-            time: text(&body["eventTime"]).unwrap_or_default(),
-            biz_step: text(&body["bizStep"]).map(|s| short_cbv(&s)),
-            disposition: text(&body["disposition"]).map(|s| short_cbv(&s)),
-            gln: location,
-            event_type: text(&body["type"]).unwrap_or_default(),
+/// What the page takes from one event: its journey step, its ILMD facts, and the
+/// identifiers it made and consumed (a transformation's outputs and inputs).
+struct EventReading {
+    event_time_ms: i64,
+    seq: i64,
+    step: Step,
+    facts: Vec<(String, String)>,
+    outputs: Vec<String>,
+    inputs: Vec<String>,
+}
+
+/// Reads an event body once; `glns` remembers location identifiers already turned into
+/// GLNs (a journey names the same few places many times, and parsing them is not free).
+fn read_event(e: &StoredEvent, glns: &mut HashMap<String, Option<String>>) -> Option<EventReading> {
+    let body = serde_json::from_str::<Value>(&e.body).ok()?;
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let location = body
+        .pointer("/bizLocation/id")
+        .or_else(|| body.pointer("/readPoint/id"))
+        .and_then(Value::as_str)
+        .and_then(|id| {
+            glns.entry(id.to_owned())
+                .or_insert_with(|| gln_of(id))
+                .clone()
         });
-        if let Some(ilmd) = body["ilmd"].as_object() {
-            for (k, v) in ilmd {
-                let name = k.rsplit([':', '/', '#']).next().unwrap_or(k);
-                if let Some(v) = v.as_str() {
-                    facts.entry(name.to_owned()).or_insert_with(|| v.to_owned());
-                }
-            }
-        }
-        let listed = |lists: [&str; 2]| -> Vec<String> {
-            lists
-                .iter()
-                .flat_map(|l| body[*l].as_array().into_iter().flatten())
-                .filter_map(|item| item.as_str().or_else(|| item["epcClass"].as_str()))
-                .map(|id| gs1::canonical_id(id).into_owned())
-                .collect()
-        };
-        let made_ours = listed(["outputEPCList", "outputQuantityList"])
+    let step = Step {
+        time: text(&body["eventTime"]).unwrap_or_default(),
+        biz_step: text(&body["bizStep"]).map(|s| short_cbv(&s)),
+        disposition: text(&body["disposition"]).map(|s| short_cbv(&s)),
+        gln: location,
+        event_type: text(&body["type"]).unwrap_or_default(),
+    };
+    let facts = body["ilmd"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| {
+            let name = k.rsplit([':', '/', '#']).next().unwrap_or(k);
+            v.as_str().map(|v| (name.to_owned(), v.to_owned()))
+        })
+        .collect();
+    let listed = |lists: [&str; 2]| -> Vec<String> {
+        lists
             .iter()
-            .any(|o| ids.contains(o));
-        if made_ours {
-            inputs.extend(listed(["inputEPCList", "inputQuantityList"]));
+            .flat_map(|l| body[*l].as_array().into_iter().flatten())
+            .filter_map(|item| item.as_str().or_else(|| item["epcClass"].as_str()))
+            .map(|id| gs1::canonical_id(id).into_owned())
+            .collect()
+    };
+    Some(EventReading {
+        event_time_ms: e.event_time_ms,
+        seq: e.seq,
+        step,
+        facts,
+        outputs: listed(["outputEPCList", "outputQuantityList"]),
+        inputs: listed(["inputEPCList", "inputQuantityList"]),
+    })
+}
+
+/// The inputs of the transformations among `readings` whose outputs include one of `ids`
+/// (what the product was made from), except those already in `ids`.
+fn upstream_inputs(readings: &[EventReading], ids: &[String]) -> BTreeSet<String> {
+    readings
+        .iter()
+        .filter(|r| r.outputs.iter().any(|o| ids.contains(o)))
+        .flat_map(|r| r.inputs.iter())
+        .filter(|i| !ids.contains(i))
+        .cloned()
+        .collect()
+}
+
+/// The journey steps in time order and the ILMD facts (the earliest event's value of each).
+fn steps_and_facts(mut readings: Vec<EventReading>) -> (Vec<Step>, HashMap<String, String>) {
+    readings.sort_by_key(|r| (r.event_time_ms, r.seq));
+    let mut facts = HashMap::new();
+    for r in &mut readings {
+        for (name, value) in r.facts.drain(..) {
+            facts.entry(name).or_insert(value);
         }
     }
-    (steps, facts, inputs)
+    let mut steps: Vec<Step> = readings.into_iter().map(|r| r.step).collect();
+    steps.sort_by(|a, b| a.time.cmp(&b.time));
+    (steps, facts)
 }
 
 /// Everything the page shows.
@@ -224,19 +257,33 @@ fn gather(
     dl: DigitalLink,
 ) -> Result<View, StoreError> {
     let mut ids = journey_ids(&dl);
-    let mut events = events_naming(store, ids.clone(), JOURNEY_EVENTS)?;
-    // Follow transformations back towards the farm: their inputs' events join the journey.
-    for _ in 0..UPSTREAM_DEPTH {
-        let (_, _, inputs) = read_events(&events, &ids);
-        let new: Vec<String> = inputs.into_iter().filter(|i| !ids.contains(i)).collect();
+    let mut readings: Vec<EventReading> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut glns = HashMap::new();
+    // The lot's own events, then (following transformations back towards the farm) the
+    // events of their inputs, each event read once however many rounds name it.
+    let mut asking = ids.clone();
+    for round in 0..=UPSTREAM_DEPTH {
+        let room = JOURNEY_EVENTS.saturating_sub(readings.len());
+        if room == 0 {
+            break;
+        }
+        for e in events_naming(store, asking, room)? {
+            if seen.insert(e.seq) {
+                readings.extend(read_event(&e, &mut glns));
+            }
+        }
+        if round == UPSTREAM_DEPTH {
+            break;
+        }
+        let new = upstream_inputs(&readings, &ids);
         if new.is_empty() {
             break;
         }
-        ids.extend(new);
-        events = events_naming(store, ids.clone(), JOURNEY_EVENTS)?;
+        asking = new.into_iter().collect();
+        ids.extend(asking.iter().cloned());
     }
-    let (mut steps, facts, _) = read_events(&events, &ids);
-    steps.sort_by(|a, b| a.time.cmp(&b.time));
+    let (steps, facts) = steps_and_facts(readings);
     let recalled_by_event = steps
         .iter()
         .any(|s| s.disposition.as_deref() == Some("recalled"));
@@ -777,24 +824,24 @@ mod tests {
             "outputQuantityList": [{"epcClass": "https://id.gs1.org/01/08936010011014/10/DRIED", "quantity": 1}],
             "ilmd": {"cbvmda:itemExpirationDate": "2026-08-01"}
         });
-        let e = stored(&body);
-        let e_again = || stored(&body);
-        let (steps, facts, inputs) = read_events(
-            &[e],
-            &["https://id.gs1.org/01/08936010011014/10/DRIED".to_string()],
-        );
-        assert_eq!(steps[0].biz_step.as_deref(), Some("transforming"));
-        assert_eq!(steps[0].gln.as_deref(), Some("8936010010123"));
-        assert_eq!(facts["itemExpirationDate"], "2026-08-01");
+        let readings: Vec<EventReading> = read_event(&stored(&body), &mut HashMap::new())
+            .into_iter()
+            .collect();
+        let dried = "https://id.gs1.org/01/08936010011014/10/DRIED".to_string();
+        let inputs = upstream_inputs(&readings, std::slice::from_ref(&dried));
         assert_eq!(
             inputs.into_iter().collect::<Vec<_>>(),
             vec!["https://id.gs1.org/01/08936010011014/10/HY-A".to_string()]
         );
         // Seen from an input lot, the transformation adds no siblings: only what made *us* counts.
-        let (_, _, inputs) = read_events(
-            &[e_again()],
+        let inputs = upstream_inputs(
+            &readings,
             &["https://id.gs1.org/01/08936010011014/10/HY-A".to_string()],
         );
+        let (steps, facts) = steps_and_facts(readings);
+        assert_eq!(steps[0].biz_step.as_deref(), Some("transforming"));
+        assert_eq!(steps[0].gln.as_deref(), Some("8936010010123"));
+        assert_eq!(facts["itemExpirationDate"], "2026-08-01");
         assert!(inputs.is_empty(), "{inputs:?}");
     }
 }

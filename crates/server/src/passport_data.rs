@@ -65,6 +65,8 @@ pub trait PassportData: Send + Sync {
     fn party(&self, gln: &str) -> Option<Party>;
     /// A recall that covers this identifier (product, lot or item), when any.
     fn recall(&self, identifier: &DigitalLink) -> Option<RecallNotice>;
+    /// Something in the registries may have changed: forget any cached answer.
+    fn registries_changed(&self) {}
 }
 
 /// No registry: every lookup answers `None`.

@@ -2,23 +2,41 @@
 //! producer, certificates) and a registered location, before any other source.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use gs1::DigitalLink;
 use registry::{Certificate, Organisation, Verification};
 use store::Backend;
 
 use crate::passport_data::{LocalText, Party, PassportData, ProductInfo, RecallNotice};
+use crate::ttl_cache::TtlCache;
 
-/// The store's registries first, then `next` (e.g. the demo data, or nothing).
+/// How long an answer is reused. Writes through this server forget every answer at once
+/// ([`PassportData::registries_changed`]); this bounds how long another process's write
+/// (a second server on the same database, the CLI) takes to show.
+const ANSWER_TTL: Duration = Duration::from_secs(10);
+/// Most products and places remembered each.
+const ANSWERS: usize = 100_000;
+
+/// The store's registries first, then `next` (e.g. the demo data, or nothing). Answers are
+/// cached: a passport page names the same producer and a handful of places on every view,
+/// and each lookup decodes registry records.
 pub struct RegistryData {
     store: Arc<dyn Backend>,
     next: Arc<dyn PassportData>,
+    products: TtlCache<Option<ProductInfo>>,
+    parties: TtlCache<Option<Party>>,
 }
 
 impl RegistryData {
     /// Registry lookups over `store`, falling back on `next`.
     pub fn new(store: Arc<dyn Backend>, next: Arc<dyn PassportData>) -> RegistryData {
-        RegistryData { store, next }
+        RegistryData {
+            store,
+            next,
+            products: TtlCache::new(ANSWERS),
+            parties: TtlCache::new(ANSWERS),
+        }
     }
 }
 
@@ -56,6 +74,37 @@ fn party(org: &Organisation) -> Party {
 
 impl PassportData for RegistryData {
     fn product(&self, gtin: &str) -> Option<ProductInfo> {
+        if let Some(answer) = self.products.get(gtin) {
+            return answer;
+        }
+        let answer = self.product_uncached(gtin);
+        self.products
+            .put(gtin.to_owned(), answer.clone(), ANSWER_TTL);
+        answer
+    }
+
+    fn party(&self, gln: &str) -> Option<Party> {
+        if let Some(answer) = self.parties.get(gln) {
+            return answer;
+        }
+        let answer = self.party_uncached(gln);
+        self.parties.put(gln.to_owned(), answer.clone(), ANSWER_TTL);
+        answer
+    }
+
+    fn recall(&self, identifier: &DigitalLink) -> Option<RecallNotice> {
+        self.next.recall(identifier)
+    }
+
+    fn registries_changed(&self) {
+        self.products.clear();
+        self.parties.clear();
+        self.next.registries_changed();
+    }
+}
+
+impl RegistryData {
+    fn product_uncached(&self, gtin: &str) -> Option<ProductInfo> {
         // A store failure shows the page without registry data rather than no page.
         let Ok(Some(p)) = self.store.product(gtin) else {
             return self.next.product(gtin);
@@ -81,7 +130,7 @@ impl PassportData for RegistryData {
         })
     }
 
-    fn party(&self, gln: &str) -> Option<Party> {
+    fn party_uncached(&self, gln: &str) -> Option<Party> {
         let Ok(Some(l)) = self.store.location(gln) else {
             return self.next.party(gln);
         };
@@ -105,10 +154,6 @@ impl PassportData for RegistryData {
                 .map(|u| u.name.clone()),
             verified,
         })
-    }
-
-    fn recall(&self, identifier: &DigitalLink) -> Option<RecallNotice> {
-        self.next.recall(identifier)
     }
 }
 

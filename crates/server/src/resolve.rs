@@ -3,9 +3,8 @@
 //! 404). Link choice itself is the pure `resolver` crate; this module does HTTP, the link
 //! cache, the built-in links and the scan record.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{OriginalUri, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -21,6 +20,7 @@ use crate::paging::base_url;
 use crate::passport::now_ms;
 use crate::problem::{ApiError, ExceptionType};
 use crate::scans::{coarse_region, ua_class};
+use crate::ttl_cache::TtlCache;
 use crate::AppState;
 
 /// How long a key known to exist stays cached (link writes through this server drop it at once).
@@ -40,33 +40,27 @@ pub struct KeyEntry {
 }
 
 /// Links per key, cached in memory: the redirect path is the hottest endpoint.
-#[derive(Default)]
-pub struct LinkCache {
-    map: RwLock<HashMap<String, (Instant, Arc<KeyEntry>)>>,
+pub struct LinkCache(TtlCache<Arc<KeyEntry>>);
+
+impl Default for LinkCache {
+    fn default() -> Self {
+        LinkCache(TtlCache::new(CACHE_KEYS))
+    }
 }
 
 impl LinkCache {
     fn get(&self, key: &str) -> Option<Arc<KeyEntry>> {
-        let map = self.map.read().ok()?;
-        let (at, entry) = map.get(key)?;
-        let ttl = if entry.known { KNOWN_TTL } else { UNKNOWN_TTL };
-        (at.elapsed() < ttl).then(|| entry.clone())
+        self.0.get(key)
     }
 
     fn put(&self, key: String, entry: Arc<KeyEntry>) {
-        if let Ok(mut map) = self.map.write() {
-            if map.len() >= CACHE_KEYS {
-                map.clear();
-            }
-            map.insert(key, (Instant::now(), entry));
-        }
+        let ttl = if entry.known { KNOWN_TTL } else { UNKNOWN_TTL };
+        self.0.put(key, entry, ttl);
     }
 
     /// Forgets a key after its links changed.
     pub fn invalidate(&self, key: &str) {
-        if let Ok(mut map) = self.map.write() {
-            map.remove(key);
-        }
+        self.0.invalidate(key);
     }
 }
 

@@ -548,6 +548,14 @@ async fn certificates_are_edited_in_the_product_form_and_shown_on_the_passport()
         "{html}"
     );
     assert!(html.contains("Longan"), "the registered name: {html}");
+    // The passport keeps registry answers for a while; a change through the server shows at once.
+    let r = save(product("Hữu cơ EU")).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let html = text_of(&s.anon, &s.url("/passport/01/08931234000011?lang=en")).await;
+    assert!(
+        !html.contains("VG-01-007") && html.contains("Hữu cơ EU"),
+        "{html}"
+    );
 }
 
 #[tokio::test]

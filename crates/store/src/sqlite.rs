@@ -19,7 +19,7 @@ mod writer;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -51,7 +51,7 @@ impl From<rusqlite::Error> for StoreError {
 /// Tuning of a [`SqliteStore`].
 #[derive(Debug, Clone)]
 pub struct SqliteOptions {
-    /// Read-only connections kept open for reuse.
+    /// Most read-only connections open at once (kept for reuse; further readers wait).
     pub readers: usize,
     /// Page cache of each connection, MiB.
     pub cache_mib: i64,
@@ -104,11 +104,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Some(tx),
             thread: Some(thread),
-            readers: ReaderPool {
-                path: path.to_path_buf(),
-                idle: Mutex::new(Vec::new()),
-                options,
-            },
+            readers: ReaderPool::new(path, options),
             claimed: Mutex::new(HashSet::new()),
         })
     }
@@ -203,35 +199,92 @@ fn configure_writer(conn: &Connection, options: &SqliteOptions) -> Result<(), St
     Ok(())
 }
 
-/// Read-only connections, opened on demand and kept for reuse.
+/// Read-only connections, opened on demand and kept for reuse. At most `options.readers`
+/// are open at once: a caller beyond that waits for one to come back. Opening a connection
+/// reads the whole schema, so opening one per request under load (and closing it after)
+/// cost more than the reads themselves.
 struct ReaderPool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    state: Mutex<PoolState>,
+    returned: Condvar,
     options: SqliteOptions,
 }
 
+/// The connections of a [`ReaderPool`].
+#[derive(Default)]
+struct PoolState {
+    idle: Vec<Connection>,
+    /// Connections open, idle or lent out.
+    open: usize,
+}
+
 impl ReaderPool {
+    fn new(path: &Path, options: SqliteOptions) -> ReaderPool {
+        ReaderPool {
+            path: path.to_path_buf(),
+            state: Mutex::new(PoolState::default()),
+            returned: Condvar::new(),
+            options,
+        }
+    }
+
     /// Runs `f` in a read transaction on a pooled connection.
     fn read<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let taken = self.idle.lock().map_err(|_| poisoned())?.pop();
-        let mut conn = match taken {
-            Some(conn) => conn,
-            None => self.open()?,
-        };
-        let result = {
-            let tx = conn.transaction()?;
+        let mut conn = self.take()?;
+        let outcome = conn.transaction().map_err(StoreError::from).and_then(|tx| {
             let result = f(&tx);
             tx.finish()?;
-            result
-        };
-        let mut idle = self.idle.lock().map_err(|_| poisoned())?;
-        if idle.len() < self.options.readers {
-            idle.push(conn);
+            Ok(result)
+        });
+        match outcome {
+            Ok(result) => {
+                self.give_back(conn);
+                result
+            }
+            // A connection that cannot begin or end a transaction is not reused.
+            Err(e) => {
+                drop(conn);
+                self.forget_one();
+                Err(e)
+            }
         }
-        result
+    }
+
+    /// An idle connection, a new one while fewer than the limit are open, or else the
+    /// next one given back.
+    fn take(&self) -> Result<Connection, StoreError> {
+        let limit = self.options.readers.max(1);
+        let mut state = self.state.lock().map_err(|_| poisoned())?;
+        loop {
+            if let Some(conn) = state.idle.pop() {
+                return Ok(conn);
+            }
+            if state.open < limit {
+                state.open += 1;
+                break;
+            }
+            state = self.returned.wait(state).map_err(|_| poisoned())?;
+        }
+        drop(state);
+        self.open().inspect_err(|_| self.forget_one())
+    }
+
+    fn give_back(&self, conn: Connection) {
+        if let Ok(mut state) = self.state.lock() {
+            state.idle.push(conn);
+        }
+        self.returned.notify_one();
+    }
+
+    /// Counts a lent connection as closed (it failed), letting a waiter open another.
+    fn forget_one(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.open = state.open.saturating_sub(1);
+        }
+        self.returned.notify_one();
     }
 
     fn open(&self) -> Result<Connection, StoreError> {
@@ -516,6 +569,41 @@ mod tests {
     use epcis::{EventType, Facet, FacetValue};
 
     use super::*;
+
+    #[test]
+    fn readers_beyond_the_limit_wait_instead_of_opening_connections() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let options = SqliteOptions {
+            readers: 2,
+            ..SqliteOptions::default()
+        };
+        let store = SqliteStore::open_with(&path, options).unwrap();
+        let (inside, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        std::thread::scope(|scope| {
+            for _ in 0..12 {
+                scope.spawn(|| {
+                    let n = store
+                        .readers
+                        .read(|c| {
+                            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_millis(20));
+                            inside.fetch_sub(1, Ordering::SeqCst);
+                            Ok(c.query_row("SELECT COUNT(*) FROM events", [], |r| {
+                                r.get::<_, i64>(0)
+                            })?)
+                        })
+                        .unwrap();
+                    assert_eq!(n, 0);
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2, "two readers at a time");
+        let state = store.readers.state.lock().unwrap();
+        assert_eq!((state.open, state.idle.len()), (2, 2));
+    }
 
     fn store_with_events() -> (tempfile::TempDir, SqliteStore, PathBuf) {
         let dir = tempfile::tempdir().unwrap();

@@ -19,6 +19,11 @@ use cli::{Cli, Command};
 use config::{FileConfig, Settings};
 use error::CliError;
 
+/// mimalloc instead of glibc malloc: the server allocates many small short-lived strings on
+/// every core at once, where glibc's arenas cost a fifth of a page's CPU.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
