@@ -865,17 +865,30 @@ async fn origin_plots_as_eudr_geojson() {
     .await;
 }
 
-/// A lot of the test organisation's (registered in province 01) made and sold only in
-/// province 79: commissioned at the DC, shipped to the shop.
-const DC_LOT: &str = "https://id.gs1.org/01/08934567000017/10/DC1";
+/// A lot of the test organisation (registered in province 01) made at its factory in
+/// province 79 and shipped to the DC there: it never left province 79.
+const LOT79: &str = "https://id.gs1.org/01/08931234000011/10/LOT79";
 
-async fn capture_dc_lot(w: &World) {
+async fn capture_lot79(w: &World) {
+    let factory = "8931234000028";
+    w.s.store
+        .put_location(&Location {
+            id: factory.into(),
+            owner: TEST_ORG.into(),
+            name_vi: "Nhà máy Bình Dương".into(),
+            name_en: "Binh Duong plant".into(),
+            address: String::new(),
+            province_code: "79".into(),
+            commune_code: String::new(),
+            coordinates: None,
+        })
+        .unwrap();
     let mut made = quantity_event(
         21,
         "2024-03-05T08:00:00+07:00",
         "commissioning",
         20.0,
-        Some(&gln(DC_GLN)),
+        Some(&gln(factory)),
         None,
     );
     let mut shipped = quantity_event(
@@ -883,11 +896,11 @@ async fn capture_dc_lot(w: &World) {
         "2024-03-06T08:00:00+07:00",
         "shipping",
         5.0,
+        Some(&gln(factory)),
         Some(&gln(DC_GLN)),
-        Some(&gln(SHOP_GLN)),
     );
-    made["quantityList"][0]["epcClass"] = json!(DC_LOT);
-    shipped["quantityList"][0]["epcClass"] = json!(DC_LOT);
+    made["quantityList"][0]["epcClass"] = json!(LOT79);
+    shipped["quantityList"][0]["epcClass"] = json!(LOT79);
     let job = w.s.capture(&document(vec![made, shipped]), "rollback").await;
     assert_eq!(job["success"], true, "{job}");
 }
@@ -899,7 +912,7 @@ async fn capture_dc_lot(w: &World) {
 async fn provincial_officials_recall_within_their_province() {
     let w = world().await;
     let s = &w.s;
-    capture_dc_lot(&w).await;
+    capture_lot79(&w).await;
     let official = |p: &str| {
         client_with(&token(
             s.store.as_ref(),
@@ -943,17 +956,19 @@ async fn provincial_officials_recall_within_their_province() {
     );
     let r = post(&of_01, close_url, json!({})).await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    // DC1 never left province 79: 79's official declares and closes it, though its brand
-    // owner is in 01.
-    let dc_lot = json!({"lots": ["(01)08934567000017(10)DC1"], "reason": "mould", "severity": "II"});
+    // LOT79 never left province 79: 79's official declares and closes it, though its brand
+    // owner is registered in 01.
+    let dc_lot = json!({"lots": ["(01)08931234000011(10)LOT79"], "reason": "mould", "severity": "II"});
     let r = post(&of_79, s.url("/recalls"), dc_lot.clone()).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let recall: Value = r.json().await.unwrap();
+    // The places are in 79, though test-org itself is registered in 01.
     let provinces: Vec<&str> = recall["affected"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|a| a["province"].as_str().unwrap())
+        .flat_map(|a| a["sites"].as_array().unwrap())
+        .map(|site| site["province"].as_str().unwrap())
         .collect();
     assert_eq!(provinces, ["79", "79"], "{recall}");
     let r = post(
@@ -970,8 +985,11 @@ async fn provincial_officials_recall_within_their_province() {
         "epcisException:SecurityException",
     )
     .await;
+    let detail = body["detail"].as_str().unwrap();
     assert!(
-        body["detail"].as_str().unwrap().contains("reached province 79"),
+        detail.contains("official of province 48")
+            && detail.contains("(01)08931234000011(10)LOT79 is registered in province 01")
+            && detail.contains("reached province 79"),
         "{body}"
     );
     let r = post(&w.official, s.url("/recalls"), dc_lot).await;
