@@ -353,7 +353,11 @@ fn rewind_polygon(rings: &mut [Value]) {
 /// validators and GIS tools read the winding); other geometries as they are.
 pub fn rfc7946_geometry(geometry: &Value) -> Value {
     let mut g = geometry.clone();
-    let kind = g.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let kind = g
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     if let Some(coords) = g.get_mut("coordinates").and_then(Value::as_array_mut) {
         match kind.as_str() {
             "Polygon" => rewind_polygon(coords),
@@ -499,7 +503,10 @@ mod tests {
         let point = json!({"type": "Point", "coordinates": [108.1, 12.6]});
         assert_eq!(rfc7946_geometry(&point), point);
         let multi = json!({"type": "MultiPolygon", "coordinates": [g["coordinates"].clone()]});
-        assert_eq!(rfc7946_geometry(&multi)["coordinates"][0], out["coordinates"]);
+        assert_eq!(
+            rfc7946_geometry(&multi)["coordinates"][0],
+            out["coordinates"]
+        );
     }
 
     #[test]

@@ -608,11 +608,7 @@ mod tests {
 
     #[test]
     fn provincial_officials_recall_within_their_province() {
-        let official = |p: &str| {
-            caller(Principal::ProvincialOfficial {
-                province: p.into(),
-            })
-        };
+        let official = |p: &str| caller(Principal::ProvincialOfficial { province: p.into() });
         let lot = |p: Option<&str>| ("(01)08931234000011(10)L1".to_owned(), p.map(str::to_owned));
         let places = |ps: &[Option<&str>]| -> Vec<Option<String>> {
             ps.iter().map(|p| p.map(str::to_owned)).collect()
@@ -661,7 +657,10 @@ mod tests {
         ] {
             assert_eq!(code(&decide_on(&c, &two, &at)), "A");
         }
-        assert_eq!(code(&decide_on(&caller(Principal::Public), &two, &at)), "401");
+        assert_eq!(
+            code(&decide_on(&caller(Principal::Public), &two, &at)),
+            "401"
+        );
         let mut read_only = official("79");
         read_only.scopes = vec![Scope::Read];
         assert_eq!(code(&decide_on(&read_only, &lots, &at)), "403");

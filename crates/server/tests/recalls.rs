@@ -797,7 +797,10 @@ async fn origin_plots_as_eudr_geojson() {
     // every position [longitude, latitude] (in Viet Nam: 102–110 °E, 8–24 °N), the outer
     // ring closed and turning counter-clockwise (RFC 7946 §3.1.6).
     let text2 = s
-        .get(&format!("/trace/plots.geojson?key={}", enc("(01)08931234000011(10)LOT2")))
+        .get(&format!(
+            "/trace/plots.geojson?key={}",
+            enc("(01)08931234000011(10)LOT2")
+        ))
         .await
         .text()
         .await
@@ -826,11 +829,20 @@ async fn origin_plots_as_eudr_geojson() {
         .copied()
         .chain([(point[0].as_f64().unwrap(), point[1].as_f64().unwrap())])
     {
-        assert!((102.0..110.0).contains(&lon) && (8.0..24.0).contains(&lat), "{v2}");
+        assert!(
+            (102.0..110.0).contains(&lon) && (8.0..24.0).contains(&lat),
+            "{v2}"
+        );
     }
     assert_eq!(ring.first(), ring.last(), "closed");
-    let turn: f64 = ring.windows(2).map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1).sum();
-    assert!(turn > 0.0, "the outer ring must turn counter-clockwise: {polygon}");
+    let turn: f64 = ring
+        .windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum();
+    assert!(
+        turn > 0.0,
+        "the outer ring must turn counter-clockwise: {polygon}"
+    );
     let p2 = &v2["features"][0]["properties"];
     let area = p2["areaHa"].as_f64().unwrap();
     assert!((9.0..12.0).contains(&area), "{area}");
@@ -901,7 +913,9 @@ async fn capture_lot79(w: &World) {
     );
     made["quantityList"][0]["epcClass"] = json!(LOT79);
     shipped["quantityList"][0]["epcClass"] = json!(LOT79);
-    let job = w.s.capture(&document(vec![made, shipped]), "rollback").await;
+    let job =
+        w.s.capture(&document(vec![made, shipped]), "rollback")
+            .await;
     assert_eq!(job["success"], true, "{job}");
 }
 
@@ -958,7 +972,8 @@ async fn provincial_officials_recall_within_their_province() {
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     // LOT79 never left province 79: 79's official declares and closes it, though its brand
     // owner is registered in 01.
-    let dc_lot = json!({"lots": ["(01)08931234000011(10)LOT79"], "reason": "mould", "severity": "II"});
+    let dc_lot =
+        json!({"lots": ["(01)08931234000011(10)LOT79"], "reason": "mould", "severity": "II"});
     let r = post(&of_79, s.url("/recalls"), dc_lot.clone()).await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let recall: Value = r.json().await.unwrap();
@@ -973,7 +988,10 @@ async fn provincial_officials_recall_within_their_province() {
     assert_eq!(provinces, ["79", "79"], "{recall}");
     let r = post(
         &of_79,
-        s.url(&format!("/recalls/{}/close", recall["id"].as_str().unwrap())),
+        s.url(&format!(
+            "/recalls/{}/close",
+            recall["id"].as_str().unwrap()
+        )),
         json!({}),
     )
     .await;
@@ -1041,10 +1059,14 @@ async fn two_servers_send_each_recall_notice_once() {
     };
     let db = TestStore::new();
     if !db.is_postgres() {
-        eprintln!("several servers share a store on PostgreSQL only (TRACEPORT_TEST_BACKEND=postgres)");
+        eprintln!(
+            "several servers share a store on PostgreSQL only (TRACEPORT_TEST_BACKEND=postgres)"
+        );
         return;
     }
-    let w = world_on(TestServer::delivering(db, server::ServerConfig::default(), Some(fast())).await).await;
+    let w =
+        world_on(TestServer::delivering(db, server::ServerConfig::default(), Some(fast())).await)
+            .await;
     let a = &w.s;
     let (b_base, b_stop) = a.sibling(fast()).await;
     let b_url = |path: &str| format!("{b_base}{path}");
@@ -1119,7 +1141,10 @@ async fn two_servers_send_each_recall_notice_once() {
                 .collect();
             assert_eq!(seen, want, "{org}: each notice once, in order");
             let numbers: Vec<i64> = mine.iter().map(|n| n["notice"].as_i64().unwrap()).collect();
-            assert!(numbers.windows(2).all(|p| p[0] < p[1]), "{org}: {numbers:?}");
+            assert!(
+                numbers.windows(2).all(|p| p[0] < p[1]),
+                "{org}: {numbers:?}"
+            );
         }
     };
     check(&notices(&receiver), &ids);

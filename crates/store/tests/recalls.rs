@@ -233,7 +233,8 @@ fn webhooks(s: &dyn RecallStore) {
         role: "nationalOfficial".into(),
         org: None,
     };
-    s.close_recall("r1", &official, Some("done"), 7_000).unwrap();
+    s.close_recall("r1", &official, Some("done"), 7_000)
+        .unwrap();
     let after = s.recall_notices_after("shop", last_before, 10).unwrap();
     assert_eq!(after.len(), 1);
     assert_eq!(after[0].kind, NoticeKind::Closed);

@@ -9,8 +9,8 @@ use super::conn::{is_unique_violation, Conn};
 use super::PgStore;
 use crate::cursor::{decode_tagged, encode_text};
 use crate::recalls::{
-    from_json, recall_lease_id, status, to_json, NoticeKind, RecallNotice, RecallWebhook,
-    LIST_SQL, NOTICES_SQL, TAG,
+    from_json, recall_lease_id, status, to_json, NoticeKind, RecallNotice, RecallWebhook, LIST_SQL,
+    NOTICES_SQL, TAG,
 };
 use crate::{Page, PageRequest, RecallStore, StoreError};
 
@@ -364,9 +364,11 @@ impl RecallStore for PgStore {
     ) -> Result<bool, StoreError> {
         let (org, holder) = (org.to_owned(), holder.to_owned());
         self.pool.run(move |c| {
-            if c
-                .query_opt("SELECT 1::BIGINT FROM recall_webhooks WHERE org_id = ?", &[&org])?
-                .is_none()
+            if c.query_opt(
+                "SELECT 1::BIGINT FROM recall_webhooks WHERE org_id = ?",
+                &[&org],
+            )?
+            .is_none()
             {
                 return Err(StoreError::NotFound(format!("recall webhook of {org}")));
             }

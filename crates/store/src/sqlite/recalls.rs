@@ -8,8 +8,7 @@ use super::writer::WriteOp;
 use super::SqliteStore;
 use crate::cursor::{decode_tagged, encode_text};
 use crate::recalls::{
-    from_json, status, to_json, NoticeKind, RecallNotice, RecallWebhook, LIST_SQL, NOTICES_SQL,
-    TAG,
+    from_json, status, to_json, NoticeKind, RecallNotice, RecallWebhook, LIST_SQL, NOTICES_SQL, TAG,
 };
 use crate::{Page, PageRequest, RecallStore, StoreError};
 
