@@ -382,3 +382,40 @@ fn recalls_survive_a_reopen() {
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.recall("r1").unwrap().unwrap().progress(), (1, 1));
 }
+
+/// A store from before closing notices existed keeps its declaration notices, with their
+/// numbers, so webhook cursors still point where they did.
+#[test]
+fn declaration_notices_survive_the_upgrade_to_closing_notices() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("traceport.sqlite");
+    let before = {
+        let s = SqliteStore::open(&path).unwrap();
+        s.create_recall(&recall("r1", "L1", &["shop", "dc"], None))
+            .unwrap();
+        s.create_recall(&recall("r2", "L2", &["dc"], None)).unwrap();
+        s.recall_notices_after("dc", 0, 10).unwrap()
+    };
+    assert_eq!(before.len(), 2);
+    {
+        // Back to the schema of that time: no notices table, migration 601 not applied.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DROP TABLE recall_notices; DELETE FROM schema_migrations WHERE version = 601;",
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.recall_notices_after("dc", 0, 10).unwrap(), before);
+    assert_eq!(s.recall_notices_after("shop", 0, 10).unwrap().len(), 1);
+    // New notices are numbered after them.
+    let official = Actor {
+        name: "o".into(),
+        role: "nationalOfficial".into(),
+        org: None,
+    };
+    s.close_recall("r2", &official, None, 9_000).unwrap();
+    let after = s.recall_notices_after("dc", before[1].n, 10).unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].kind, NoticeKind::Closed);
+}
