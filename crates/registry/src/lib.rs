@@ -19,7 +19,7 @@ pub use model::{
     Certificate, ChainRole, NewOrganisation, Organisation, Product, ProductGroup, Suspension,
     Verification,
 };
-pub use policy::{Action, Caller, Decision, Denial, EventScope, Principal, Scope};
+pub use policy::{Action, Caller, Decision, Denial, EventScope, Principal, RecallReach, Scope};
 
 /// Facet fields the server adds to every captured event (never sent by clients: client
 /// extension fields are always prefixed `ext:`/`ilmd:`/`inner:`, so these cannot be forged

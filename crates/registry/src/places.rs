@@ -323,6 +323,54 @@ pub fn geojson_text(value: &Value) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Twice the signed planar area of a ring of `[longitude, latitude]` positions: positive
+/// when it turns counter-clockwise.
+fn ring_turn(ring: &[Value]) -> f64 {
+    let xy: Vec<(f64, f64)> = ring
+        .iter()
+        .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+        .collect();
+    xy.windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum()
+}
+
+/// Rewinds the rings of a polygon (its coordinates) as RFC 7946 §3.1.6 asks: the outer
+/// ring counter-clockwise, holes clockwise.
+fn rewind_polygon(rings: &mut [Value]) {
+    for (i, ring) in rings.iter_mut().enumerate() {
+        if let Some(positions) = ring.as_array_mut() {
+            let turn = ring_turn(positions);
+            if (i == 0 && turn < 0.0) || (i > 0 && turn > 0.0) {
+                positions.reverse();
+            }
+        }
+    }
+}
+
+/// A plot's geometry as RFC 7946 writes it: polygons (and multipolygons) with their outer
+/// rings counter-clockwise and holes clockwise, whichever way they were registered (GeoJSON
+/// validators and GIS tools read the winding); other geometries as they are.
+pub fn rfc7946_geometry(geometry: &Value) -> Value {
+    let mut g = geometry.clone();
+    let kind = g
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    if let Some(coords) = g.get_mut("coordinates").and_then(Value::as_array_mut) {
+        match kind.as_str() {
+            "Polygon" => rewind_polygon(coords),
+            "MultiPolygon" => coords
+                .iter_mut()
+                .filter_map(Value::as_array_mut)
+                .for_each(|p| rewind_polygon(p)),
+            _ => {}
+        }
+    }
+    g
+}
+
 /// Checks a location's GLN (under `prefixes`), province, commune and coordinates.
 pub fn check_location(location: &Location, prefixes: &[String]) -> Result<(), InvalidField> {
     let gln = location.id.split("/254/").next().unwrap_or_default();
@@ -436,6 +484,29 @@ mod tests {
         assert!(check_plot(&plot(g, Some(1.0)), Some(ok)).is_ok());
         let nested = r#"{"coordinates": [[[1.000001, 2.000001], [3.1, 4.000001]]]}"#;
         assert_eq!(coordinate_decimals(nested), vec![6, 6, 1, 6]);
+    }
+
+    #[test]
+    fn polygons_are_written_counter_clockwise_with_clockwise_holes() {
+        // Registered clockwise, with a counter-clockwise hole.
+        let g = json!({"type": "Polygon", "coordinates": [
+            [[106.0, 10.0], [106.0, 10.1], [106.1, 10.1], [106.1, 10.0], [106.0, 10.0]],
+            [[106.02, 10.02], [106.08, 10.02], [106.08, 10.08], [106.02, 10.08], [106.02, 10.02]]
+        ]});
+        let out = rfc7946_geometry(&g);
+        let rings = out["coordinates"].as_array().unwrap();
+        assert!(ring_turn(rings[0].as_array().unwrap()) > 0.0, "{out}");
+        assert!(ring_turn(rings[1].as_array().unwrap()) < 0.0, "{out}");
+        // Still closed, same first position after the reversal (a closed ring's ends agree).
+        assert_eq!(rings[0][0], rings[0][4]);
+        assert_eq!(rfc7946_geometry(&out), out, "already right: unchanged");
+        let point = json!({"type": "Point", "coordinates": [108.1, 12.6]});
+        assert_eq!(rfc7946_geometry(&point), point);
+        let multi = json!({"type": "MultiPolygon", "coordinates": [g["coordinates"].clone()]});
+        assert_eq!(
+            rfc7946_geometry(&multi)["coordinates"][0],
+            out["coordinates"]
+        );
     }
 
     #[test]

@@ -169,6 +169,72 @@ pub enum Action<'a> {
         /// The organisation.
         org: &'a str,
     },
+    /// Declare or close a recall reaching as far as `reach`: the jurisdiction of
+    /// provincial officials (who may declare at all is [`Action::DeclareRecall`]'s and
+    /// [`Action::CloseRecall`]'s business).
+    ActOnRecallIn {
+        /// Where the recall's lots come from and where they went.
+        reach: RecallReach<'a>,
+    },
+}
+
+/// Where a recall's lots come from (their brand owners' provinces) and where they went
+/// (the provinces of the places in its scope): what the jurisdiction of a provincial
+/// official over the recall is judged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecallReach<'a> {
+    /// Each lot, as people read it (`(01)…(10)…`), with the province its brand owner (the
+    /// organisation holding the GTIN's company prefix) is registered in; `None` when no
+    /// registered organisation holds the prefix or it has no province.
+    pub lots: &'a [(String, Option<String>)],
+    /// The province of every place the recall reaches (its affected organisations' sites
+    /// and the places nobody registered); `None` where it is not known.
+    pub places: &'a [Option<String>],
+}
+
+impl RecallReach<'_> {
+    /// True when the recall is within the jurisdiction of the officials of `province`:
+    /// every lot's brand owner is registered there, or every place the recall reaches is
+    /// known to lie there (a recall that reaches nowhere known lies in no province).
+    pub fn within(&self, province: &str) -> bool {
+        let here = |p: &Option<String>| p.as_deref() == Some(province);
+        let made_here = !self.lots.is_empty() && self.lots.iter().all(|(_, p)| here(p));
+        let held_here = !self.places.is_empty() && self.places.iter().all(here);
+        made_here || held_here
+    }
+
+    /// Why the recall is outside `province`: the first lot made elsewhere, and the other
+    /// provinces its goods reached.
+    fn outside(&self, province: &str) -> String {
+        let made = self
+            .lots
+            .iter()
+            .find(|(_, p)| p.as_deref() != Some(province))
+            .map(|(lot, p)| match p {
+                Some(p) => format!("the brand owner of {lot} is registered in province {p}"),
+                None => format!("{lot} has no brand owner registered in a province"),
+            })
+            .unwrap_or_else(|| "no lot is named".to_owned());
+        let mut elsewhere: Vec<String> = self
+            .places
+            .iter()
+            .filter(|p| p.as_deref() != Some(province))
+            .map(|p| match p {
+                Some(p) => format!("province {p}"),
+                None => "places of unknown province".to_owned(),
+            })
+            .collect();
+        elsewhere.sort();
+        elsewhere.dedup();
+        let held = if self.places.is_empty() {
+            "the recall reaches no known place".to_owned()
+        } else {
+            format!("the goods reached {}", elsewhere.join(", "))
+        };
+        format!(
+            "an official of province {province} declares and closes recalls only of lots whose brand owner is registered in province {province}, or whose goods all lie in province {province}: {made}, and {held}; a national official may act on it"
+        )
+    }
 }
 
 /// Which events a reader sees in full; every other event is shown consumer-safe only.
@@ -240,7 +306,8 @@ fn needed_scope(action: &Action<'_>) -> Option<Scope> {
         | Action::DeclareRecall { .. }
         | Action::AcknowledgeRecall { .. }
         | Action::CloseRecall { .. }
-        | Action::ManageRecallWebhook { .. } => Some(Scope::Registry),
+        | Action::ManageRecallWebhook { .. }
+        | Action::ActOnRecallIn { .. } => Some(Scope::Registry),
         Action::ReadRegistry => None,
     }
 }
@@ -395,6 +462,13 @@ pub fn decide(caller: &Caller, action: Action<'_>) -> Decision {
             } if own == org => Decision::Allow,
             _ => forbidden(format!("only administrators of {org} manage its recall webhook")),
         },
+        Action::ActOnRecallIn { reach } => match p {
+            P::Public => unauthenticated("declare or close a recall"),
+            // Members are held to their own lots by DeclareRecall and CloseRecall.
+            P::Member { .. } | P::NationalOfficial | P::Operator => Decision::Allow,
+            P::ProvincialOfficial { province } if reach.within(province) => Decision::Allow,
+            P::ProvincialOfficial { province } => forbidden(reach.outside(province)),
+        },
     }
 }
 
@@ -530,6 +604,66 @@ mod tests {
         assert_eq!(hook(&member("a", true, true)), "A");
         assert_eq!(hook(&member("a", false, true)), "403");
         assert_eq!(hook(&member("b", true, true)), "403");
+    }
+
+    #[test]
+    fn provincial_officials_recall_within_their_province() {
+        let official = |p: &str| caller(Principal::ProvincialOfficial { province: p.into() });
+        let lot = |p: Option<&str>| ("(01)08931234000011(10)L1".to_owned(), p.map(str::to_owned));
+        let places = |ps: &[Option<&str>]| -> Vec<Option<String>> {
+            ps.iter().map(|p| p.map(str::to_owned)).collect()
+        };
+        let decide_on = |c: &Caller, lots: &[(String, Option<String>)], at: &[Option<String>]| {
+            decide(
+                c,
+                Action::ActOnRecallIn {
+                    reach: RecallReach { lots, places: at },
+                },
+            )
+        };
+        // Made in 01, sold in 01 and 79: 01's officials act, 79's do not.
+        let lots = [lot(Some("01"))];
+        let at = places(&[Some("01"), Some("79")]);
+        assert_eq!(code(&decide_on(&official("01"), &lots, &at)), "A");
+        let Decision::Deny(Denial::Forbidden(why)) = decide_on(&official("79"), &lots, &at) else {
+            panic!("79 acted on 01's recall")
+        };
+        assert!(why.contains("official of province 79"), "{why}");
+        assert!(why.contains("registered in province 01"), "{why}");
+        assert!(why.contains("reached province 01"), "{why}");
+        // Made in 01, every place in 79: both act.
+        let at = places(&[Some("79"), Some("79")]);
+        assert_eq!(code(&decide_on(&official("79"), &lots, &at)), "A");
+        assert_eq!(code(&decide_on(&official("01"), &lots, &at)), "A");
+        // A place of unknown province is not proven to lie in 79.
+        let at = places(&[Some("79"), None]);
+        let Decision::Deny(Denial::Forbidden(why)) = decide_on(&official("79"), &lots, &at) else {
+            panic!("a place of unknown province counted as 79's")
+        };
+        assert!(why.contains("unknown province"), "{why}");
+        // Every lot must be made in the province for the brand-owner rule.
+        let two = [lot(Some("01")), lot(None)];
+        let at = places(&[Some("79")]);
+        assert_eq!(code(&decide_on(&official("01"), &two, &at)), "403");
+        assert_eq!(code(&decide_on(&official("79"), &two, &at)), "A");
+        // Reaching nowhere known lies in no province.
+        assert_eq!(code(&decide_on(&official("79"), &[lot(None)], &[])), "403");
+        // National officials, operators and members (held to their lots elsewhere) pass;
+        // the public is asked to sign in; a token needs the registry scope.
+        for c in [
+            caller(Principal::NationalOfficial),
+            caller(Principal::Operator),
+            member("a", false, true),
+        ] {
+            assert_eq!(code(&decide_on(&c, &two, &at)), "A");
+        }
+        assert_eq!(
+            code(&decide_on(&caller(Principal::Public), &two, &at)),
+            "401"
+        );
+        let mut read_only = official("79");
+        read_only.scopes = vec![Scope::Read];
+        assert_eq!(code(&decide_on(&read_only, &lots, &at)), "403");
     }
 
     #[test]

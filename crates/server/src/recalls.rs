@@ -7,8 +7,10 @@
 //!
 //! The scope is the forward trace of every lot, read in full (the recall acts for public
 //! safety; the declarer sees who holds the goods, not their events), with each place joined
-//! to the registered organisation holding it. Notices reach the affected organisations'
-//! webhooks through the subscription delivery worker (see `subscriptions::delivery`).
+//! to the registered organisation holding it. Notices (declared, closed) reach the affected
+//! organisations' webhooks through the subscription delivery worker (see
+//! `subscriptions::delivery`). A provincial official declares and closes only recalls
+//! within their province ([`RecallReach`]).
 //! Every write is in the audit log (the audit middleware records all writes).
 
 use std::collections::BTreeMap;
@@ -20,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use registry::ownership::PrefixIndex;
-use registry::{Action, Caller, Decision, EventScope};
+use registry::{Action, Caller, Decision, EventScope, RecallReach};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use store::RecallWebhook;
@@ -242,6 +244,65 @@ fn scope(
     }))
 }
 
+/// Where a recall reaches: each lot with its brand owner's province, and the province of
+/// every place in its scope (`None` where unknown).
+type Reach = (Vec<(String, Option<String>)>, Vec<Option<String>>);
+
+fn reach_of(
+    s: &dyn store::Backend,
+    lots: &[RecallLot],
+    affected: &[AffectedOrg],
+    unregistered: &[Site],
+) -> Result<Reach, store::StoreError> {
+    let known = |p: &str| Some(p.to_owned()).filter(|p| !p.is_empty());
+    let index = PrefixIndex::new(s.company_prefixes()?);
+    let mut made = Vec::with_capacity(lots.len());
+    for lot in lots {
+        let province = match index.owner_of(&lot.id()) {
+            Some(owner) => s
+                .organisation(owner)?
+                .and_then(|o| known(&o.details.province_code)),
+            None => None,
+        };
+        made.push((lot.element_string(), province));
+    }
+    let places = affected
+        .iter()
+        .flat_map(|a| &a.sites)
+        .chain(unregistered)
+        .map(|site| known(&site.province))
+        .collect();
+    Ok((made, places))
+}
+
+/// Refuses a provincial official declaring or closing a recall outside their province (see
+/// `registry::policy::RecallReach`): the one place the jurisdiction is enforced, for the
+/// API and the pages alike.
+async fn require_jurisdiction(
+    state: &AppState,
+    caller: &Caller,
+    recall_lots: &[RecallLot],
+    affected: &[AffectedOrg],
+    unregistered: &[Site],
+) -> Result<(), ApiError> {
+    let (l, a, u) = (
+        recall_lots.to_vec(),
+        affected.to_vec(),
+        unregistered.to_vec(),
+    );
+    let (lots, places) = blocking(state, move |s| reach_of(s, &l, &a, &u)).await?;
+    require(
+        caller,
+        Action::ActOnRecallIn {
+            reach: RecallReach {
+                lots: &lots,
+                places: &places,
+            },
+        },
+    )?;
+    Ok(())
+}
+
 /// A recall with its acknowledgements and progress, as JSON.
 pub fn status_json(s: &RecallStatus) -> Value {
     let mut v = serde_json::to_value(s).unwrap_or_else(|_| json!({}));
@@ -300,6 +361,7 @@ pub(crate) async fn declare_for(
     }
     let scope_lots = lots.clone();
     let reach = blocking(state, move |s| scope(s, &scope_lots)).await??;
+    require_jurisdiction(state, caller, &lots, &reach.affected, &reach.unregistered).await?;
     let recall = Recall {
         id: new_id(),
         lots,
@@ -520,6 +582,8 @@ pub(crate) async fn close_for(
             declarer: status.recall.declarer_org(),
         },
     )?;
+    let r = &status.recall;
+    require_jurisdiction(state, caller, &r.lots, &r.affected, &r.unregistered_sites).await?;
     if status.recall.state == RecallState::Closed {
         return Err(ApiError::new(
             crate::problem::ExceptionType::ResourceAlreadyExists,
@@ -532,6 +596,8 @@ pub(crate) async fn close_for(
         s.close_recall(&rid, &by, note.as_deref(), now_ms())
     })
     .await?;
+    // Wakes the recall webhooks for the closing notices.
+    state.subscriptions.events_stored();
     visible(state, caller, id).await
 }
 
@@ -655,9 +721,11 @@ pub(crate) fn notice_json(state: &AppState, notice: &store::RecallNotice) -> Val
         .trim_end_matches('/');
     let r = &notice.recall;
     let mine = r.affected.iter().find(|a| a.org == notice.org);
-    json!({
+    let mut v = json!({
         "type": "RecallNotice",
         "notice": notice.n,
+        "kind": notice.kind.as_str(),
+        "at": rfc3339(notice.at_ms),
         "organisation": notice.org,
         "recall": public_json(r),
         "yourSites": mine.map(|a| &a.sites),
@@ -665,7 +733,11 @@ pub(crate) fn notice_json(state: &AppState, notice: &store::RecallNotice) -> Val
             "recall": format!("{base}/recalls/{}", encode(&r.id)),
             "acknowledge": format!("{base}/recalls/{}/acknowledgements", encode(&r.id)),
         }
-    })
+    });
+    if notice.kind == store::NoticeKind::Closed {
+        v["closeNote"] = json!(r.close_note);
+    }
+    v
 }
 
 /// The open recall of lot `lot` of `gtin`, if any (newest).

@@ -353,7 +353,8 @@ fn ilmd_text<'a>(ilmd: Option<&'a Value>, name: &str) -> Option<&'a str> {
 /// registry gives the code's plots (or a plot is registered under the code itself), and
 /// the plot registry their geometry (a point up to 4 ha, a polygon above, WGS84). Each
 /// feature carries the plot, producer, country, province, area and the harvests (lots,
-/// dates) that came from it. Plots are in registry order of first appearance.
+/// dates) that came from it. Plots are in registry order of first appearance; polygons are
+/// wound as RFC 7946 asks (outer rings counter-clockwise).
 pub fn origin_plots(s: &dyn store::Backend, graph: &TraceGraph) -> Result<Value, StoreError> {
     struct Harvest {
         plot: registry::places::Plot,
@@ -422,7 +423,7 @@ pub fn origin_plots(s: &dyn store::Backend, graph: &TraceGraph) -> Result<Value,
         features.push(json!({
             "type": "Feature",
             "id": h.plot.id,
-            "geometry": h.plot.geometry,
+            "geometry": registry::places::rfc7946_geometry(&h.plot.geometry),
             "properties": {
                 "plotId": h.plot.id,
                 "name": h.plot.name,

@@ -108,7 +108,10 @@ struct World {
 }
 
 async fn world() -> World {
-    let s = TestServer::start().await;
+    world_on(TestServer::start().await).await
+}
+
+async fn world_on(s: TestServer) -> World {
     for (id, tax, prefix, province) in [
         ("dc-org", "0100000002", "8934111", "79"),
         ("shop-org", "0100000003", "8934222", "79"),
@@ -431,6 +434,44 @@ async fn a_recall_from_declaration_to_close() {
         "epcisException:ResourceAlreadyExistsException",
     )
     .await;
+    // The shop is told of the closing: a second signed notice on its webhook…
+    let got = receiver.wait(2).await;
+    assert_eq!(got.len(), 2, "one notice per change");
+    let (signature, _, body) = &got[1];
+    assert_eq!(
+        signature.as_deref(),
+        Some(server::subscriptions::signature("shop-secret", body).as_str())
+    );
+    let closing: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(closing["kind"], "closed");
+    assert_eq!(closing["organisation"], "shop-org");
+    assert_eq!(closing["recall"]["id"], id.as_str());
+    assert_eq!(closing["recall"]["state"], "closed");
+    assert_eq!(closing["closeNote"], "all stock withdrawn");
+    assert!(closing["recall"]["closedAt"].is_string(), "{closing}");
+    assert!(
+        closing["notice"].as_i64().unwrap() > notice["notice"].as_i64().unwrap(),
+        "{closing}"
+    );
+    assert_eq!(notice["kind"], "declared");
+    // …and an entry in its inbox above the declaration.
+    let inbox = w
+        .shop
+        .get(s.url("/ui/recalls?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let closed_row = inbox.find("<tr class=\"closed\">").expect(&inbox);
+    let declared_row = inbox.find("<tr class=\"declared\">").expect(&inbox);
+    assert!(closed_row < declared_row, "newest first: {inbox}");
+    assert!(
+        inbox[closed_row..declared_row].contains("Recall closed")
+            && inbox[closed_row..declared_row].contains("all stock withdrawn"),
+        "{inbox}"
+    );
     assert_problem(
         post(&w.dc, ack_url, json!({})).await,
         409,
@@ -708,7 +749,32 @@ async fn origin_plots_as_eudr_geojson() {
         "cbvmda:harvestStartDate": "2024-02-27",
         "cbvmda:harvestEndDate": "2024-03-01",
     });
-    let mut doc = document(vec![harvest]);
+    // A second plot, a polygon of about 10 ha registered clockwise, harvested as LOT2.
+    s.store
+        .put_plot(&Plot {
+            id: "vn-test-0002".into(),
+            owner: TEST_ORG.into(),
+            name: "Rẫy lớn".into(),
+            crop: "coffee".into(),
+            area_ha: None,
+            province_code: "66".into(),
+            commune_code: String::new(),
+            geometry: json!({"type": "Polygon", "coordinates": [[
+                [108.09, 12.62], [108.09, 12.623], [108.093, 12.623], [108.093, 12.62], [108.09, 12.62]
+            ]]}),
+        })
+        .unwrap();
+    let mut harvest2 = quantity_event(
+        2,
+        "2024-03-01T09:00:00+07:00",
+        "commissioning",
+        800.0,
+        Some(BRAND_GLN),
+        None,
+    );
+    harvest2["quantityList"][0]["epcClass"] = json!("https://id.gs1.org/01/08931234000011/10/LOT2");
+    harvest2["ilmd"] = json!({"ex:plantingAreaCode": "VN-TEST-0002"});
+    let mut doc = document(vec![harvest, harvest2]);
     doc["@context"] = json!([CONTEXT, {"ex": "https://ns.example.com/epcis/", "cbvmda": "urn:epcglobal:cbv:mda:"}]);
     let job = s.capture(&doc, "rollback").await;
     assert_eq!(job["success"], true, "{job}");
@@ -720,10 +786,67 @@ async fn origin_plots_as_eudr_geojson() {
     let text = r.text().await.unwrap();
     // Coordinates keep six decimals even where the number needs fewer.
     assert!(text.contains("[108.086300,12.622915]"), "{text}");
+    // An independent validator accepts it.
+    assert_eq!(geojson_errors(&text), None, "{text}");
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["type"], "FeatureCollection");
     let features = v["features"].as_array().unwrap();
     assert_eq!(features.len(), 1, "{v}");
+
+    // The polygon: valid for the validator (which refuses a broken copy, so it checks),
+    // every position [longitude, latitude] (in Viet Nam: 102–110 °E, 8–24 °N), the outer
+    // ring closed and turning counter-clockwise (RFC 7946 §3.1.6).
+    let text2 = s
+        .get(&format!(
+            "/trace/plots.geojson?key={}",
+            enc("(01)08931234000011(10)LOT2")
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(geojson_errors(&text2), None, "{text2}");
+    let v2: Value = serde_json::from_str(&text2).unwrap();
+    let mut broken = v2.clone();
+    if let Some(ring) = broken
+        .pointer_mut("/features/0/geometry/coordinates/0")
+        .and_then(Value::as_array_mut)
+    {
+        ring.truncate(3);
+    }
+    assert!(geojson_errors(&broken.to_string()).is_some(), "{broken}");
+    let polygon = &v2["features"][0]["geometry"];
+    assert_eq!(polygon["type"], "Polygon", "{v2}");
+    let ring: Vec<(f64, f64)> = polygon["coordinates"][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let point = &features[0]["geometry"]["coordinates"];
+    for (lon, lat) in ring
+        .iter()
+        .copied()
+        .chain([(point[0].as_f64().unwrap(), point[1].as_f64().unwrap())])
+    {
+        assert!(
+            (102.0..110.0).contains(&lon) && (8.0..24.0).contains(&lat),
+            "{v2}"
+        );
+    }
+    assert_eq!(ring.first(), ring.last(), "closed");
+    let turn: f64 = ring
+        .windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum();
+    assert!(
+        turn > 0.0,
+        "the outer ring must turn counter-clockwise: {polygon}"
+    );
+    let p2 = &v2["features"][0]["properties"];
+    let area = p2["areaHa"].as_f64().unwrap();
+    assert!((9.0..12.0).contains(&area), "{area}");
+    assert_eq!(p2["harvests"][0]["lot"], "LOT2");
     let f = &features[0];
     assert_eq!(f["type"], "Feature");
     assert_eq!(f["geometry"]["type"], "Point");
@@ -752,4 +875,322 @@ async fn origin_plots_as_eudr_geojson() {
         "epcisException:SecurityException",
     )
     .await;
+}
+
+/// A lot of the test organisation (registered in province 01) made at its factory in
+/// province 79 and shipped to the DC there: it never left province 79.
+const LOT79: &str = "https://id.gs1.org/01/08931234000011/10/LOT79";
+
+async fn capture_lot79(w: &World) {
+    let factory = "8931234000028";
+    w.s.store
+        .put_location(&Location {
+            id: factory.into(),
+            owner: TEST_ORG.into(),
+            name_vi: "Nhà máy Bình Dương".into(),
+            name_en: "Binh Duong plant".into(),
+            address: String::new(),
+            province_code: "79".into(),
+            commune_code: String::new(),
+            coordinates: None,
+        })
+        .unwrap();
+    let mut made = quantity_event(
+        21,
+        "2024-03-05T08:00:00+07:00",
+        "commissioning",
+        20.0,
+        Some(&gln(factory)),
+        None,
+    );
+    let mut shipped = quantity_event(
+        22,
+        "2024-03-06T08:00:00+07:00",
+        "shipping",
+        5.0,
+        Some(&gln(factory)),
+        Some(&gln(DC_GLN)),
+    );
+    made["quantityList"][0]["epcClass"] = json!(LOT79);
+    shipped["quantityList"][0]["epcClass"] = json!(LOT79);
+    let job =
+        w.s.capture(&document(vec![made, shipped]), "rollback")
+            .await;
+    assert_eq!(job["success"], true, "{job}");
+}
+
+/// A provincial official declares and closes only recalls within their province: lots
+/// whose brand owner is registered there, or whose goods all lie there; the refusal (403)
+/// names the provinces, through the API and the pages alike.
+#[tokio::test]
+async fn provincial_officials_recall_within_their_province() {
+    let w = world().await;
+    let s = &w.s;
+    capture_lot79(&w).await;
+    let official = |p: &str| {
+        client_with(&token(
+            s.store.as_ref(),
+            AccountRole::ProvincialOfficial,
+            None,
+            Some(p),
+        ))
+    };
+    let (of_79, of_01) = (official("79"), official("01"));
+    // LOT1 is made in 01 (test-org) and reached 01 and 79: not 79's to recall.
+    let body = assert_problem(
+        post(&of_79, s.url("/recalls"), declaration()).await,
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.contains("official of province 79"), "{body}");
+    assert!(
+        detail.contains("brand owner of (01)08931234000011(10)LOT1 is registered in province 01"),
+        "{body}"
+    );
+    assert!(detail.contains("reached province 01"), "{body}");
+    // 01's official recalls it (the brand owner is registered there); 79's may not close it.
+    let r = post(&of_01, s.url("/recalls"), declaration()).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let close_url = s.url(&format!("/recalls/{id}/close"));
+    let body = assert_problem(
+        post(&of_79, close_url.clone(), json!({})).await,
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("province 79"),
+        "{body}"
+    );
+    let r = post(&of_01, close_url, json!({})).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // LOT79 never left province 79: 79's official declares and closes it, though its brand
+    // owner is registered in 01.
+    let dc_lot =
+        json!({"lots": ["(01)08931234000011(10)LOT79"], "reason": "mould", "severity": "II"});
+    let r = post(&of_79, s.url("/recalls"), dc_lot.clone()).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let recall: Value = r.json().await.unwrap();
+    // The places are in 79, though test-org itself is registered in 01.
+    let provinces: Vec<&str> = recall["affected"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["sites"].as_array().unwrap())
+        .map(|site| site["province"].as_str().unwrap())
+        .collect();
+    assert_eq!(provinces, ["79", "79"], "{recall}");
+    let r = post(
+        &of_79,
+        s.url(&format!(
+            "/recalls/{}/close",
+            recall["id"].as_str().unwrap()
+        )),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    // An official of a third province may not; a national official may.
+    let body = assert_problem(
+        post(&official("48"), s.url("/recalls"), dc_lot.clone()).await,
+        403,
+        "epcisException:SecurityException",
+    )
+    .await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("official of province 48")
+            && detail.contains("(01)08931234000011(10)LOT79 is registered in province 01")
+            && detail.contains("reached province 79"),
+        "{body}"
+    );
+    let r = post(&w.official, s.url("/recalls"), dc_lot).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+
+    // The declaration form says the same.
+    user(
+        s.store.as_ref(),
+        "can-bo-79",
+        "mat-khau-79-dai",
+        AccountRole::ProvincialOfficial,
+        None,
+        Some("79"),
+    );
+    let b = browser();
+    sign_in(s, &b, "can-bo-79", "mat-khau-79-dai").await;
+    let form = text_of(&b, &s.url("/ui/recalls?lang=en")).await;
+    let r = post_form(
+        &b,
+        &s.url("/ui/recalls?lang=en"),
+        &[
+            ("csrf", &csrf_of(&form)),
+            ("lots", LOT_KEY),
+            ("reason", "Listeria"),
+            ("severity", "I"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("official of province 79") && page.contains("province 01"),
+        "{page}"
+    );
+}
+
+/// Two servers on one PostgreSQL store, as two processes behind a load balancer: recalls
+/// declared and closed through either reach each affected webhook once per notice, in
+/// order, whichever server holds the webhook's delivery lease; when one server stops, the
+/// other takes over after the lease.
+#[tokio::test]
+async fn two_servers_send_each_recall_notice_once() {
+    let fast = || server::subscriptions::DeliveryConfig {
+        retry_base: Duration::from_millis(50),
+        retry_max: Duration::from_millis(400),
+        poll: Duration::from_millis(300),
+        lease: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let db = TestStore::new();
+    if !db.is_postgres() {
+        eprintln!(
+            "several servers share a store on PostgreSQL only (TRACEPORT_TEST_BACKEND=postgres)"
+        );
+        return;
+    }
+    let w =
+        world_on(TestServer::delivering(db, server::ServerConfig::default(), Some(fast())).await)
+            .await;
+    let a = &w.s;
+    let (b_base, b_stop) = a.sibling(fast()).await;
+    let b_url = |path: &str| format!("{b_base}{path}");
+    let (receiver, hook_url) = Receiver::start().await;
+    let dc_admin = client_with(&token(
+        a.store.as_ref(),
+        AccountRole::Admin,
+        Some("dc-org"),
+        None,
+    ));
+    for (client, org) in [(&w.shop_admin, "shop-org"), (&dc_admin, "dc-org")] {
+        let r = client
+            .put(a.url(&format!("/registry/organisations/{org}/recall-webhook")))
+            .header("content-type", "application/json")
+            .body(json!({"url": hook_url}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    }
+    // b finds the webhooks at its next look (once per lease) and competes for their claims.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut ids = Vec::new();
+    for k in 0..4 {
+        let (declare_at, close_at) = if k % 2 == 0 {
+            (a.url("/recalls"), b_url("/recalls"))
+        } else {
+            (b_url("/recalls"), a.url("/recalls"))
+        };
+        let r = post(&w.official, declare_at, declaration()).await;
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        let id = r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = post(&w.official, format!("{close_at}/{id}/close"), json!({})).await;
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        ids.push(id);
+    }
+    // Per recall: declared and closed, to the DC and to the shop.
+    receiver.wait(16).await;
+    // A second sender would have repeated something by now.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let notices = |r: &Receiver| -> Vec<Value> {
+        r.got
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, _, body)| serde_json::from_slice(body).unwrap())
+            .collect()
+    };
+    let check = |got: &[Value], ids: &[String]| {
+        for org in ["dc-org", "shop-org"] {
+            let mine: Vec<&Value> = got.iter().filter(|n| n["organisation"] == org).collect();
+            let seen: Vec<(String, String)> = mine
+                .iter()
+                .map(|n| {
+                    (
+                        n["recall"]["id"].as_str().unwrap().to_owned(),
+                        n["kind"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            let want: Vec<(String, String)> = ids
+                .iter()
+                .flat_map(|id| {
+                    [
+                        (id.clone(), "declared".to_owned()),
+                        (id.clone(), "closed".to_owned()),
+                    ]
+                })
+                .collect();
+            assert_eq!(seen, want, "{org}: each notice once, in order");
+            let numbers: Vec<i64> = mine.iter().map(|n| n["notice"].as_i64().unwrap()).collect();
+            assert!(
+                numbers.windows(2).all(|p| p[0] < p[1]),
+                "{org}: {numbers:?}"
+            );
+        }
+    };
+    check(&notices(&receiver), &ids);
+    // b stops; a goes on alone (after b's lease lapses, if b held a claim).
+    drop(b_stop);
+    let r = post(&w.official, a.url("/recalls"), declaration()).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    ids.push(
+        r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    let r = post(
+        &w.official,
+        a.url(&format!("/recalls/{}/close", ids[4])),
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    receiver.wait(20).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    check(&notices(&receiver), &ids);
+}
+
+/// What an independent GeoJSON validator, the Python `geojson` package (`is_valid`,
+/// `errors()`), finds wrong with `text`; `None` when it is valid.
+fn geojson_errors(text: &str) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plots.geojson");
+    std::fs::write(&file, text).unwrap();
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, geojson\n\
+             g = geojson.loads(open(sys.argv[1]).read())\n\
+             print('valid' if g.is_valid else g.errors())",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .expect("python3 is needed");
+    assert!(
+        out.status.success(),
+        "python3 with the geojson package is needed (pip install geojson): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (said != "valid").then_some(said)
 }

@@ -334,6 +334,17 @@ pub const TABLES: &[Table] = &[
         order_by: "n",
     },
     Table {
+        name: "recall_notices",
+        columns: &[
+            ("n", Int),
+            ("recall_id", Text),
+            ("org_id", Text),
+            ("kind", Text),
+            ("at_ms", Int),
+        ],
+        order_by: "n",
+    },
+    Table {
         name: "recall_webhooks",
         columns: &[
             ("org_id", Text),

@@ -26,7 +26,7 @@ pub use accounts::AccountStore;
 pub use location::{redact, Location};
 pub use masterdata::{MasterDataElement, MasterDataStore};
 pub use postgres::{is_postgres_url, PgOptions, PgStore};
-pub use recalls::{RecallNotice, RecallStore, RecallWebhook};
+pub use recalls::{recall_lease_id, NoticeKind, RecallNotice, RecallStore, RecallWebhook};
 pub use registries::RegistryStore;
 
 pub use links::{LinkStore, ProblemReport, Scan, ScanSummary};

@@ -3,9 +3,11 @@
 //! recall webhook is sent), and the organisations' recall webhooks with their durable
 //! delivery cursors.
 //!
-//! Notices are numbered in the order recalls reach organisations (`n` of the affected
-//! row); a webhook's cursor is the last notice its receiver acknowledged, so delivery is
-//! at least once and in order, as for query subscriptions.
+//! Notices (a recall declared, a recall closed) are numbered in the order they happen,
+//! across all organisations; a webhook's cursor is the last notice its receiver
+//! acknowledged, so delivery is in order and, with the delivery lease that picks one
+//! process per webhook ([`RecallStore::claim_recall_delivery`]), once, as for query
+//! subscriptions.
 
 use trace::recall::{Acknowledgement, Actor, Recall, RecallStatus};
 
@@ -30,21 +32,56 @@ pub struct RecallWebhook {
     pub created_ms: i64,
 }
 
-/// A recall as it reaches one affected organisation: its notice number and the recall.
+/// What a notice tells an affected organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    /// The recall was declared: act on it.
+    Declared,
+    /// The recall was closed: the goods may move again.
+    Closed,
+}
+
+impl NoticeKind {
+    /// `declared` or `closed` (as stored, and in the webhook's JSON).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::Declared => "declared",
+            NoticeKind::Closed => "closed",
+        }
+    }
+
+    /// The kind stored as `text`.
+    pub(crate) fn parse(text: &str) -> Result<NoticeKind, StoreError> {
+        match text {
+            "declared" => Ok(NoticeKind::Declared),
+            "closed" => Ok(NoticeKind::Closed),
+            other => Err(StoreError::Database(format!(
+                "stored recall notice kind {other:?} is unknown"
+            ))),
+        }
+    }
+}
+
+/// A recall as it reaches one affected organisation: its notice number, what happened,
+/// and the recall as it is now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecallNotice {
     /// Notice number (increasing across all organisations).
     pub n: i64,
     /// The organisation notified.
     pub org: String,
+    /// Declared or closed.
+    pub kind: NoticeKind,
+    /// When it happened, epoch ms.
+    pub at_ms: i64,
     /// The recall.
     pub recall: Recall,
 }
 
 /// Storage of recalls. Methods block (call them from `spawn_blocking` in async code).
 pub trait RecallStore: Send + Sync {
-    /// Stores a new recall, its lots and one unacknowledged row per affected organisation,
-    /// in one transaction. `Conflict` when the id exists.
+    /// Stores a new recall, its lots, one unacknowledged row per affected organisation and
+    /// a declaration notice to each, in one transaction. `Conflict` when the id exists.
     fn create_recall(&self, recall: &Recall) -> Result<(), StoreError>;
     /// One recall with its acknowledgements.
     fn recall(&self, id: &str) -> Result<Option<RecallStatus>, StoreError>;
@@ -60,7 +97,8 @@ pub trait RecallStore: Send + Sync {
     /// does not affect the organisation; `Conflict` when it already acknowledged or the
     /// recall is closed.
     fn acknowledge_recall(&self, id: &str, ack: &Acknowledgement) -> Result<(), StoreError>;
-    /// Closes a recall. `NotFound` when absent; `Conflict` when already closed.
+    /// Closes a recall and queues a closing notice to each affected organisation, in one
+    /// transaction. `NotFound` when absent; `Conflict` when already closed.
     fn close_recall(
         &self,
         id: &str,
@@ -89,6 +127,24 @@ pub trait RecallStore: Send + Sync {
     fn acknowledge_recall_delivery(&self, org: &str, to: i64) -> Result<(), StoreError>;
     /// Records a failed callback.
     fn record_recall_delivery_failure(&self, org: &str, error: &str) -> Result<(), StoreError>;
+    /// Claims, or renews, the delivery of `org`'s recall webhook for the worker `holder`
+    /// until `until_ms`: the same lease as [`crate::SubscriptionStore::claim_delivery`]
+    /// (one table of leases, keyed [`recall_lease_id`]), so that of all the processes on
+    /// this store exactly one sends its notices. True when `holder` holds it now; false
+    /// when another live worker does. `NotFound` when the webhook is gone.
+    fn claim_recall_delivery(
+        &self,
+        org: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError>;
+}
+
+/// The key of an organisation's recall webhook among the delivery leases (beside
+/// subscription ids, which never contain a colon).
+pub fn recall_lease_id(org: &str) -> String {
+    format!("recall-webhook:{org}")
 }
 
 /// The recall record as stored (JSON).
@@ -129,3 +185,9 @@ pub(crate) const LIST_SQL: &str = "SELECT n, record FROM recalls \
             OR id IN (SELECT recall_id FROM recall_parties WHERE org_id = ?)) \
        AND (CAST(? AS BIGINT) IS NULL OR n < ?) \
      ORDER BY n DESC LIMIT ?";
+
+/// `SELECT` of an organisation's notices after a cursor, oldest first: `(n, kind, at_ms,
+/// record)`. Positional `?` parameters: org, after, limit.
+pub(crate) const NOTICES_SQL: &str = "SELECT x.n, x.kind, x.at_ms, r.record \
+     FROM recall_notices x JOIN recalls r ON r.id = x.recall_id \
+     WHERE x.org_id = ? AND x.n > ? ORDER BY x.n LIMIT ?";

@@ -2,7 +2,9 @@
 //! scratch database; skipped with a message when PostgreSQL is unreachable outside CI).
 
 use store::postgres::scratch::ScratchDatabase;
-use store::{PageRequest, PgStore, RecallStore, RecallWebhook, SqliteStore, StoreError};
+use store::{
+    NoticeKind, PageRequest, PgStore, RecallStore, RecallWebhook, SqliteStore, StoreError,
+};
 use trace::recall::{
     Acknowledgement, Actor, AffectedOrg, Holding, Recall, RecallLot, RecallState, Severity, Site,
 };
@@ -218,9 +220,52 @@ fn webhooks(s: &dyn RecallStore) {
     assert_eq!(ids, ["r1", "r3"]);
     assert!(notices[0].n < notices[1].n);
     assert!(notices.iter().all(|n| n.org == "shop"));
+    assert!(notices.iter().all(|n| n.kind == NoticeKind::Declared));
+    assert_eq!(notices[0].at_ms, 1_000);
     let first = notices[0].n;
     assert_eq!(s.recall_notices_after("shop", first, 10).unwrap().len(), 1);
     assert_eq!(s.recall_notices_after("shop", 0, 1).unwrap().len(), 1);
+
+    // Closing r1 tells both its organisations, after everything before.
+    let last_before = notices[1].n;
+    let official = Actor {
+        name: "o".into(),
+        role: "nationalOfficial".into(),
+        org: None,
+    };
+    s.close_recall("r1", &official, Some("done"), 7_000)
+        .unwrap();
+    let after = s.recall_notices_after("shop", last_before, 10).unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].kind, NoticeKind::Closed);
+    assert_eq!(after[0].at_ms, 7_000);
+    assert_eq!(after[0].recall.id, "r1");
+    assert_eq!(after[0].recall.close_note.as_deref(), Some("done"));
+    let dc: Vec<(String, NoticeKind)> = s
+        .recall_notices_after("dc", 0, 10)
+        .unwrap()
+        .into_iter()
+        .map(|n| (n.recall.id, n.kind))
+        .collect();
+    assert_eq!(
+        dc,
+        [
+            ("r1".to_owned(), NoticeKind::Declared),
+            ("r2".to_owned(), NoticeKind::Declared),
+            ("r1".to_owned(), NoticeKind::Closed)
+        ]
+    );
+    // A refused closing queues nothing.
+    assert!(s.close_recall("r1", &official, None, 8_000).is_err());
+    assert_eq!(s.recall_notices_after("dc", 0, 10).unwrap().len(), 3);
+
+    // The delivery lease: granted while the webhook exists (on PostgreSQL, to one holder
+    // at a time; see the PostgreSQL test below).
+    assert!(s.claim_recall_delivery("shop", "a", 1_000, 2_000).unwrap());
+    assert!(matches!(
+        s.claim_recall_delivery("dc", "a", 1_000, 2_000),
+        Err(StoreError::NotFound(_))
+    ));
 
     s.record_recall_delivery_failure("shop", "connection refused")
         .unwrap();
@@ -297,6 +342,33 @@ fn postgres_recall_webhooks() {
     webhooks(&s);
 }
 
+/// On PostgreSQL, several processes share the store: one holder at a time delivers a
+/// recall webhook, until its lease lapses; the lease is not a subscription's.
+#[test]
+fn postgres_recall_delivery_is_leased_to_one_holder() {
+    let Some((_db, s)) = postgres() else { return };
+    let hook = RecallWebhook {
+        org: "shop".into(),
+        url: "http://127.0.0.1:9/recalls".into(),
+        secret: None,
+        cursor: 0,
+        failures: 0,
+        last_error: None,
+        created_ms: 10,
+    };
+    s.put_recall_webhook(&hook).unwrap();
+    assert!(s.claim_recall_delivery("shop", "a", 1_000, 2_000).unwrap());
+    assert!(s.claim_recall_delivery("shop", "a", 1_500, 2_500).unwrap());
+    assert!(!s.claim_recall_delivery("shop", "b", 2_000, 3_000).unwrap());
+    assert!(s.claim_recall_delivery("shop", "b", 2_600, 3_600).unwrap());
+    assert!(!s.claim_recall_delivery("shop", "a", 2_700, 3_700).unwrap());
+    s.delete_recall_webhook("shop").unwrap();
+    assert!(matches!(
+        s.claim_recall_delivery("shop", "b", 2_800, 3_800),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
 #[test]
 fn recalls_survive_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -309,4 +381,41 @@ fn recalls_survive_a_reopen() {
     }
     let s = SqliteStore::open(&path).unwrap();
     assert_eq!(s.recall("r1").unwrap().unwrap().progress(), (1, 1));
+}
+
+/// A store from before closing notices existed keeps its declaration notices, with their
+/// numbers, so webhook cursors still point where they did.
+#[test]
+fn declaration_notices_survive_the_upgrade_to_closing_notices() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("traceport.sqlite");
+    let before = {
+        let s = SqliteStore::open(&path).unwrap();
+        s.create_recall(&recall("r1", "L1", &["shop", "dc"], None))
+            .unwrap();
+        s.create_recall(&recall("r2", "L2", &["dc"], None)).unwrap();
+        s.recall_notices_after("dc", 0, 10).unwrap()
+    };
+    assert_eq!(before.len(), 2);
+    {
+        // Back to the schema of that time: no notices table, migration 601 not applied.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(
+            "DROP TABLE recall_notices; DELETE FROM schema_migrations WHERE version = 601;",
+        )
+        .unwrap();
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.recall_notices_after("dc", 0, 10).unwrap(), before);
+    assert_eq!(s.recall_notices_after("shop", 0, 10).unwrap().len(), 1);
+    // New notices are numbered after them.
+    let official = Actor {
+        name: "o".into(),
+        role: "nationalOfficial".into(),
+        org: None,
+    };
+    s.close_recall("r2", &official, None, 9_000).unwrap();
+    let after = s.recall_notices_after("dc", before[1].n, 10).unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].kind, NoticeKind::Closed);
 }

@@ -2,8 +2,9 @@
 //! cursor that match its named query and hands them, as `EPCISQueryDocument`s, to an outlet
 //! (a webhook, or a WebSocket). Capture only bumps a counter that wakes the tasks; the tasks
 //! also poll, so a missed wake-up delays a delivery but never loses it. With several processes
-//! on one store, each webhook subscription is delivered by the one process holding its claim
-//! (`SubscriptionStore::claim_delivery`, a lease renewed while it delivers).
+//! on one store, each webhook subscription, and each organisation's recall webhook, is
+//! delivered by the one process holding its claim (`SubscriptionStore::claim_delivery`,
+//! `RecallStore::claim_recall_delivery`: one lease, renewed while it delivers).
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -344,9 +345,10 @@ async fn run_webhook(state: AppState, sub: Subscription) {
         token: sub.spec.signature_token.clone(),
         receipt: Receipt::Subscription,
     };
+    let lease = Lease::Subscription(sub.id.clone());
     let why = loop {
         // Of all the processes on the store, the one holding the claim delivers.
-        if let Claim::Gone = hold(&state, &sub.id).await {
+        if let Claim::Gone = hold(&state, &lease).await {
             break "subscription deleted".to_owned();
         }
         // Another process may have moved the cursor while it held the claim.
@@ -356,7 +358,7 @@ async fn run_webhook(state: AppState, sub: Subscription) {
         };
         tokio::select! {
             Ended(why) = drive(&state, &plan, cursor, &mut outlet) => break why,
-            claim = keep(&state, &sub.id) => match claim {
+            claim = keep(&state, &lease) => match claim {
                 Claim::Gone => break "subscription deleted".to_owned(),
                 _ => tracing::warn!(subscription = %sub.id, "delivery claim lost; waiting to claim it again"),
             },
@@ -375,14 +377,26 @@ enum Claim {
     Gone,
 }
 
-/// Claims or renews the delivery of a subscription for this process.
-async fn claim(state: &AppState, id: &str) -> Claim {
+/// What a delivery claim is for.
+#[derive(Debug, Clone)]
+enum Lease {
+    /// A query subscription (its subscriptionID).
+    Subscription(String),
+    /// An organisation's recall webhook (the organisation).
+    RecallHook(String),
+}
+
+/// Claims or renews a delivery for this process.
+async fn claim(state: &AppState, lease: &Lease) -> Claim {
     let hub = &state.subscriptions;
-    let (store, id, holder) = (state.store.clone(), id.to_owned(), hub.holder.clone());
+    let (store, lease, holder) = (state.store.clone(), lease.clone(), hub.holder.clone());
     let now = Utc::now().timestamp_millis();
     let until = now.saturating_add(i64::try_from(hub.config.lease.as_millis()).unwrap_or(i64::MAX));
-    let answer =
-        tokio::task::spawn_blocking(move || store.claim_delivery(&id, &holder, now, until)).await;
+    let answer = tokio::task::spawn_blocking(move || match &lease {
+        Lease::Subscription(id) => store.claim_delivery(id, &holder, now, until),
+        Lease::RecallHook(org) => store.claim_recall_delivery(org, &holder, now, until),
+    })
+    .await;
     match answer {
         Ok(Ok(true)) => Claim::Held,
         Ok(Ok(false)) => Claim::Taken,
@@ -395,21 +409,22 @@ async fn claim(state: &AppState, id: &str) -> Claim {
     }
 }
 
-/// Waits until this process holds the delivery of a subscription (or it is gone).
-async fn hold(state: &AppState, id: &str) -> Claim {
+/// Waits until this process holds a delivery (or its subscription or webhook is gone).
+async fn hold(state: &AppState, lease: &Lease) -> Claim {
     loop {
-        match claim(state, id).await {
+        match claim(state, lease).await {
             Claim::Taken => tokio::time::sleep(state.subscriptions.config.lease / 3).await,
             held_or_gone => return held_or_gone,
         }
     }
 }
 
-/// Renews the claim every third of its lease; returns when it is lost or the subscription is gone.
-async fn keep(state: &AppState, id: &str) -> Claim {
+/// Renews the claim every third of its lease; returns when it is lost or the subscription
+/// (or webhook) is gone.
+async fn keep(state: &AppState, lease: &Lease) -> Claim {
     loop {
         tokio::time::sleep(state.subscriptions.config.lease / 3).await;
-        match claim(state, id).await {
+        match claim(state, lease).await {
             Claim::Held => {}
             lost_or_gone => return lost_or_gone,
         }
@@ -434,14 +449,14 @@ async fn current(state: &AppState, sub: &Subscription) -> Option<Subscription> {
 
 /// The delivery task id of an organisation's recall webhook (beside subscription ids).
 pub(crate) fn recall_task_id(org: &str) -> String {
-    format!("recall-webhook:{org}")
+    store::recall_lease_id(org)
 }
 
-/// Runs an organisation's recall webhook: every notice after its cursor (a recall that
-/// affects the organisation), one callback each, signed like subscription callbacks, in
-/// order; then waits for the next declaration (or polls).
+/// Runs an organisation's recall webhook while this process holds its claim: every notice
+/// after its cursor (a recall that affects the organisation declared, or closed), one
+/// callback each, signed like subscription callbacks, in order; then waits for the next
+/// notice (or polls). Ends when the webhook is removed.
 async fn run_recall_hook(state: AppState, hook: store::RecallWebhook) {
-    let hub = &state.subscriptions;
     let mut outlet = Webhook {
         state: state.clone(),
         id: hook.org.clone(),
@@ -449,28 +464,62 @@ async fn run_recall_hook(state: AppState, hook: store::RecallWebhook) {
         token: hook.secret.clone(),
         receipt: Receipt::RecallHook,
     };
+    let lease = Lease::RecallHook(hook.org.clone());
+    let why = loop {
+        if let Claim::Gone = hold(&state, &lease).await {
+            break "recall webhook removed".to_owned();
+        }
+        // Another process may have delivered (moved the cursor) or changed the URL while
+        // it held the claim.
+        let (store, org) = (state.store.clone(), hook.org.clone());
+        let cursor = match tokio::task::spawn_blocking(move || store.recall_webhook(&org)).await {
+            Ok(Ok(Some(now))) => {
+                outlet.dest = now.url;
+                outlet.token = now.secret;
+                now.cursor
+            }
+            Ok(Ok(None)) => break "recall webhook removed".to_owned(),
+            other => {
+                tracing::error!(org = %hook.org, ?other, "cannot read a recall webhook; trying again");
+                tokio::time::sleep(state.subscriptions.config.poll).await;
+                continue;
+            }
+        };
+        tokio::select! {
+            Ended(why) = send_notices(&state, &hook.org, cursor, &mut outlet) => break why,
+            claim = keep(&state, &lease) => match claim {
+                Claim::Gone => break "recall webhook removed".to_owned(),
+                _ => tracing::warn!(org = %hook.org, "recall webhook claim lost; waiting to claim it again"),
+            },
+        }
+    };
+    tracing::warn!(org = %hook.org, reason = %why, "recall webhook delivery ended");
+}
+
+/// Sends `org`'s notices after `cursor` to `outlet`, then waits for more; returns only
+/// when the outlet ends.
+async fn send_notices(state: &AppState, org: &str, mut cursor: i64, outlet: &mut Webhook) -> Ended {
+    let hub = &state.subscriptions;
     let batch = hub.config.batch_events.max(1);
-    let mut cursor = hook.cursor;
     let mut wake = hub.generation.subscribe();
     loop {
         wake.borrow_and_update();
-        let (store, org) = (state.store.clone(), hook.org.clone());
+        let (store, who) = (state.store.clone(), org.to_owned());
         let read =
-            tokio::task::spawn_blocking(move || store.recall_notices_after(&org, cursor, batch))
+            tokio::task::spawn_blocking(move || store.recall_notices_after(&who, cursor, batch))
                 .await;
         let notices = match read {
             Ok(Ok(n)) => n,
             other => {
-                tracing::error!(org = %hook.org, ?other, "cannot read recall notices");
+                tracing::error!(org = %org, ?other, "cannot read recall notices");
                 Vec::new()
             }
         };
         let full = notices.len() >= batch;
         for notice in notices {
-            let doc = crate::recalls::notice_json(&state, &notice);
-            if let Err(Ended(why)) = outlet.deliver(doc, notice.n).await {
-                tracing::warn!(org = %hook.org, reason = %why, "recall webhook delivery ended");
-                return;
+            let doc = crate::recalls::notice_json(state, &notice);
+            if let Err(ended) = outlet.deliver(doc, notice.n).await {
+                return ended;
             }
             cursor = notice.n;
         }
@@ -521,6 +570,14 @@ impl Tasks {
         self.running.insert(id, (String::new(), handle));
     }
 
+    /// Starts the task of a recall webhook found in the store unless one runs (a webhook
+    /// registered through another process on the store, or at start).
+    fn find_recall_hook(&mut self, hook: store::RecallWebhook) {
+        if !self.running.contains_key(&recall_task_id(&hook.org)) {
+            self.start_recall_hook(hook);
+        }
+    }
+
     fn stop(&mut self, id: &str) {
         if let Some((_, h)) = self.running.remove(id) {
             h.abort();
@@ -564,17 +621,9 @@ pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()
             ids: HashMap::new(),
             ended: HashSet::new(),
         };
-        // Every recall webhook at start (a new or changed one comes as a command).
-        let store = state.store.clone();
-        match tokio::task::spawn_blocking(move || store.recall_webhooks()).await {
-            Ok(Ok(all)) => all.into_iter().for_each(|h| tasks.start_recall_hook(h)),
-            other => tracing::error!(
-                ?other,
-                "cannot list recall webhooks; their deliveries resume at the next start"
-            ),
-        }
-        // Every subscription at start, and those created through other processes on the same
-        // store as they appear (each task delivers only while its process holds the claim).
+        // Every subscription and recall webhook at start, and those created through other
+        // processes on the same store as they appear (each task delivers only while its
+        // process holds the claim); one created here comes as a command at once.
         let mut rescan = tokio::time::interval(state.subscriptions.config.lease);
         loop {
             tokio::select! {
@@ -583,6 +632,11 @@ pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()
                     match tokio::task::spawn_blocking(move || store.all_subscriptions()).await {
                         Ok(Ok(all)) => all.into_iter().for_each(|sub| tasks.start(sub)),
                         other => tracing::error!(?other, "cannot list subscriptions; trying again later"),
+                    }
+                    let store = state.store.clone();
+                    match tokio::task::spawn_blocking(move || store.recall_webhooks()).await {
+                        Ok(Ok(all)) => all.into_iter().for_each(|h| tasks.find_recall_hook(h)),
+                        other => tracing::error!(?other, "cannot list recall webhooks; trying again later"),
                     }
                 },
                 command = commands.recv() => match command {

@@ -1,6 +1,6 @@
 //! The recall pages under `/ui` (Vietnamese, `?lang=en` for English; no script):
 //! `/ui/recalls` is an organisation's inbox (the recalls affecting it, each with an
-//! acknowledge button) and the recalls it declared; officials see every recall with its
+//! acknowledge button, and their closings) and the recalls it declared; officials see every recall with its
 //! acknowledgement progress and the declaration form (the trace page links here with the
 //! lot filled in). `/ui/recalls/{id}` shows the scope and who acknowledged.
 
@@ -128,8 +128,16 @@ async fn list(
     let org = caller.org().map(str::to_owned);
     let mut body = String::new();
     if let Some(org) = &org {
-        // The inbox: recalls affecting the organisation.
-        let inbox: Vec<&RecallStatus> = recalls.iter().filter(|s| s.recall.affects(org)).collect();
+        // The inbox: what the organisation was told, newest first: each recall affecting
+        // it as declared, and again when it was closed (the notices its webhook receives).
+        let mut inbox: Vec<(i64, bool, &RecallStatus)> = Vec::new();
+        for s in recalls.iter().filter(|s| s.recall.affects(org)) {
+            inbox.push((s.recall.declared_ms, false, s));
+            if let Some(at) = s.recall.closed_ms {
+                inbox.push((at, true, s));
+            }
+        }
+        inbox.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
         body.push_str(&format!(
             "<h2>{}</h2>",
             lang.t(
@@ -141,33 +149,44 @@ async fn list(
             body.push_str(&format!("<p>{}</p>", lang.t("Không có.", "None.")));
         } else {
             body.push_str(&format!(
-                "<table id=\"inbox\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+                "<table id=\"inbox\"><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+                lang.t("Thông báo", "Notice"),
                 lang.t("Lô hàng", "Lots"),
                 lang.t("Lý do", "Reason"),
                 lang.t("Mức độ", "Severity"),
-                lang.t("Ngày", "Declared"),
+                lang.t("Ngày", "Date"),
                 lang.t("Xác nhận", "Acknowledgement"),
             ));
-            for s in inbox {
-                let ack = match s.acknowledgement_of(org) {
-                    Some(a) if a.at_ms.is_some() => format!(
-                        "<span class=\"ok\">{} {}</span>",
-                        lang.t("Đã xác nhận", "Acknowledged"),
-                        esc(&a.at_ms.map(rfc3339).unwrap_or_default())
-                    ),
-                    _ if s.recall.state == RecallState::Closed => {
-                        lang.t("Đã kết thúc", "Closed").to_owned()
-                    }
-                    _ => acknowledge_form(lang, &headers, s),
+            for (at, closing, s) in inbox {
+                let (class, notice, last) = if closing {
+                    let note = s.recall.close_note.as_deref().unwrap_or("");
+                    (
+                        "closed",
+                        lang.t("Đã kết thúc thu hồi", "Recall closed"),
+                        esc(note),
+                    )
+                } else {
+                    let ack = match s.acknowledgement_of(org) {
+                        Some(a) if a.at_ms.is_some() => format!(
+                            "<span class=\"ok\">{} {}</span>",
+                            lang.t("Đã xác nhận", "Acknowledged"),
+                            esc(&a.at_ms.map(rfc3339).unwrap_or_default())
+                        ),
+                        _ if s.recall.state == RecallState::Closed => {
+                            lang.t("Đã kết thúc", "Closed").to_owned()
+                        }
+                        _ => acknowledge_form(lang, &headers, s),
+                    };
+                    ("declared", lang.t("Thu hồi", "Recall"), ack)
                 };
                 body.push_str(&format!(
-                    "<tr><td><a href=\"/ui/recalls/{}{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{ack}</td></tr>",
+                    "<tr class=\"{class}\"><td>{notice}</td><td><a href=\"/ui/recalls/{}{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{last}</td></tr>",
                     encode(&s.recall.id),
                     lang.q(),
                     lots_text(s),
                     esc(&s.recall.reason),
                     severity_text(lang, s),
-                    esc(&rfc3339(s.recall.declared_ms)),
+                    esc(&rfc3339(at)),
                 ));
             }
             body.push_str("</table>");

@@ -186,9 +186,22 @@ impl TestServer {
 
     /// A server over the store `db` (which may already hold data).
     pub async fn on(db: TestStore, config: ServerConfig) -> TestServer {
+        TestServer::delivering(db, config, None).await
+    }
+
+    /// A server over `db` whose webhooks are delivered as `delivery` says (by default when
+    /// `None`).
+    pub async fn delivering(
+        db: TestStore,
+        config: ServerConfig,
+        delivery: Option<server::subscriptions::DeliveryConfig>,
+    ) -> TestServer {
         let store = db.open();
         let secret = test_org_admin_token(&*store);
-        let state = AppState::new(store.clone(), config);
+        let mut state = AppState::new(store.clone(), config);
+        if let Some(d) = delivery {
+            state = state.with_delivery(d);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -203,6 +216,27 @@ impl TestServer {
             db,
             _shutdown: tx,
         }
+    }
+
+    /// True when the store is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.db.is_postgres()
+    }
+
+    /// A second server over the same store, as another process would be (its own
+    /// connections and delivery worker); it stops when the returned sender is dropped.
+    pub async fn sibling(
+        &self,
+        delivery: server::subscriptions::DeliveryConfig,
+    ) -> (String, tokio::sync::oneshot::Sender<()>) {
+        let state = AppState::new(self.db.open(), ServerConfig::default()).with_delivery(delivery);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(server::run(listener, state, async move {
+            let _ = rx.await;
+        }));
+        (format!("http://{addr}"), tx)
     }
 
     /// The data directory of the server's store.

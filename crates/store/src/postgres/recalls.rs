@@ -8,7 +8,10 @@ use trace::recall::{Acknowledgement, Actor, Recall, RecallState, RecallStatus};
 use super::conn::{is_unique_violation, Conn};
 use super::PgStore;
 use crate::cursor::{decode_tagged, encode_text};
-use crate::recalls::{from_json, status, to_json, RecallNotice, RecallWebhook, LIST_SQL, TAG};
+use crate::recalls::{
+    from_json, recall_lease_id, status, to_json, NoticeKind, RecallNotice, RecallWebhook, LIST_SQL,
+    NOTICES_SQL, TAG,
+};
 use crate::{Page, PageRequest, RecallStore, StoreError};
 
 const HOOK_COLUMNS: &str = "org_id, url, secret, cursor_n, failures, last_error, created_ms";
@@ -53,6 +56,27 @@ fn locked(tx: &mut Transaction<'_>, id: &str) -> Result<Recall, StoreError> {
     from_json(&row.try_get::<_, String>(0)?)
 }
 
+/// Queues a notice of `kind` to every organisation `recall` affects. The table lock (taken
+/// after the transaction's lock on `recalls`, as every writer of notices does) orders the
+/// numbers as the transactions commit, so a webhook's cursor never passes a notice that
+/// commits later with a lower number.
+fn queue_notices(
+    tx: &mut Transaction<'_>,
+    recall: &Recall,
+    kind: NoticeKind,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    tx.batch_execute("LOCK TABLE recall_notices IN SHARE ROW EXCLUSIVE MODE")?;
+    for a in &recall.affected {
+        tx.execute(
+            "INSERT INTO recall_notices (n, recall_id, org_id, kind, at_ms) \
+             SELECT COALESCE(MAX(n), 0) + 1, $1, $2, $3, $4 FROM recall_notices",
+            &[&recall.id, &a.org, &kind.as_str(), &at_ms],
+        )?;
+    }
+    Ok(())
+}
+
 impl RecallStore for PgStore {
     fn create_recall(&self, recall: &Recall) -> Result<(), StoreError> {
         let recall = recall.clone();
@@ -94,6 +118,7 @@ impl RecallStore for PgStore {
                     &[&recall.id, &a.org],
                 )?;
             }
+            queue_notices(&mut tx, &recall, NoticeKind::Declared, recall.declared_ms)?;
             tx.commit()?;
             Ok(())
         })
@@ -218,6 +243,7 @@ impl RecallStore for PgStore {
                 "UPDATE recalls SET state = $2, record = $3 WHERE id = $1",
                 &[&id, &recall.state.as_str(), &to_json(&recall)?],
             )?;
+            queue_notices(&mut tx, &recall, NoticeKind::Closed, at_ms)?;
             tx.commit()?;
             Ok(())
         })
@@ -288,20 +314,18 @@ impl RecallStore for PgStore {
         let org = org.to_owned();
         self.pool.run(move |c| {
             let limit = limit as i64;
-            c.query(
-                "SELECT p.n, r.record FROM recall_parties p JOIN recalls r ON r.id = p.recall_id \
-                 WHERE p.org_id = ? AND p.n > ? ORDER BY p.n LIMIT ?",
-                &[&org, &after, &limit],
-            )?
-            .iter()
-            .map(|r| {
-                Ok(RecallNotice {
-                    n: r.try_get(0)?,
-                    org: org.clone(),
-                    recall: from_json(&r.try_get::<_, String>(1)?)?,
+            c.query(NOTICES_SQL, &[&org, &after, &limit])?
+                .iter()
+                .map(|r| {
+                    Ok(RecallNotice {
+                        n: r.try_get(0)?,
+                        org: org.clone(),
+                        kind: NoticeKind::parse(&r.try_get::<_, String>(1)?)?,
+                        at_ms: r.try_get(2)?,
+                        recall: from_json(&r.try_get::<_, String>(3)?)?,
+                    })
                 })
-            })
-            .collect()
+                .collect()
         })
     }
 
@@ -328,6 +352,27 @@ impl RecallStore for PgStore {
                 &[&error, &org],
             )?;
             Ok(())
+        })
+    }
+
+    fn claim_recall_delivery(
+        &self,
+        org: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let (org, holder) = (org.to_owned(), holder.to_owned());
+        self.pool.run(move |c| {
+            if c.query_opt(
+                "SELECT 1::BIGINT FROM recall_webhooks WHERE org_id = ?",
+                &[&org],
+            )?
+            .is_none()
+            {
+                return Err(StoreError::NotFound(format!("recall webhook of {org}")));
+            }
+            super::subscriptions::claim_lease(c, &recall_lease_id(&org), &holder, now_ms, until_ms)
         })
     }
 }

@@ -334,6 +334,22 @@ const MIGRATIONS: &[(i64, &str)] = &[
     );
     "#,
     ),
+    (
+        601,
+        r#"
+    CREATE TABLE recall_notices (
+        n BIGINT PRIMARY KEY,
+        recall_id TEXT COLLATE "C" NOT NULL,
+        org_id TEXT COLLATE "C" NOT NULL,
+        kind TEXT NOT NULL,
+        at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX recall_notices_org ON recall_notices (org_id, n);
+    INSERT INTO recall_notices (n, recall_id, org_id, kind, at_ms)
+        SELECT p.n, p.recall_id, p.org_id, 'declared', r.declared_ms
+        FROM recall_parties p JOIN recalls r ON r.id = p.recall_id;
+    "#,
+    ),
 ];
 
 /// Brings the schema up to the newest version. Safe when several processes start at

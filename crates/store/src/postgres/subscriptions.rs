@@ -8,6 +8,7 @@ use crate::{
     NewSubscription, Page, PageRequest, StoreError, StoredEvent, Subscription, SubscriptionStore,
 };
 
+use super::conn::Conn;
 use super::exec::Pg;
 use super::{not_found, now_ms, PgStore};
 
@@ -133,15 +134,7 @@ impl SubscriptionStore for PgStore {
             if c.query_opt(stmt::EXISTS, &[&id])?.is_none() {
                 return Err(not_found("subscription", &id));
             }
-            // One statement: of several processes claiming at once, one inserts or takes over
-            // the lapsed lease; the others change no row.
-            let n = c.execute(
-                "INSERT INTO subscription_leases (id, holder, until_ms) VALUES (?1, ?2, ?4) \
-                 ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms \
-                 WHERE subscription_leases.holder = excluded.holder OR subscription_leases.until_ms < ?3",
-                &[&id, &holder, &now_ms, &until_ms],
-            )?;
-            Ok(n == 1)
+            claim_lease(c, &id, &holder, now_ms, until_ms)
         })
     }
 
@@ -152,6 +145,26 @@ impl SubscriptionStore for PgStore {
             Ok(())
         })
     }
+}
+
+/// Claims or renews the delivery lease `key` (a subscription id, or a recall webhook's
+/// [`crate::recall_lease_id`]) for `holder` until `until_ms`: true when `holder` holds it.
+pub(super) fn claim_lease(
+    c: &mut Conn,
+    key: &str,
+    holder: &str,
+    now_ms: i64,
+    until_ms: i64,
+) -> Result<bool, StoreError> {
+    // One statement: of several processes claiming at once, one inserts or takes over
+    // the lapsed lease; the others change no row.
+    let n = c.execute(
+        "INSERT INTO subscription_leases (id, holder, until_ms) VALUES (?1, ?2, ?4) \
+         ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, until_ms = excluded.until_ms \
+         WHERE subscription_leases.holder = excluded.holder OR subscription_leases.until_ms < ?3",
+        &[&key, &holder, &now_ms, &until_ms],
+    )?;
+    Ok(n == 1)
 }
 
 impl PgStore {

@@ -7,7 +7,9 @@ use trace::recall::{Acknowledgement, Actor, Recall, RecallState, RecallStatus};
 use super::writer::WriteOp;
 use super::SqliteStore;
 use crate::cursor::{decode_tagged, encode_text};
-use crate::recalls::{from_json, status, to_json, RecallNotice, RecallWebhook, LIST_SQL, TAG};
+use crate::recalls::{
+    from_json, status, to_json, NoticeKind, RecallNotice, RecallWebhook, LIST_SQL, NOTICES_SQL, TAG,
+};
 use crate::{Page, PageRequest, RecallStore, StoreError};
 
 const HOOK_COLUMNS: &str = "org_id, url, secret, cursor_n, failures, last_error, created_ms";
@@ -34,6 +36,24 @@ fn read_recall(conn: &Connection, id: &str) -> Result<Option<Recall>, StoreError
         .query_row([id], |r| r.get(0))
         .optional()?;
     record.map(|r| from_json(&r)).transpose()
+}
+
+/// Queues a notice of `kind` to every organisation `recall` affects, numbered after the
+/// last notice (the writer thread serialises writes, so numbers follow commit order).
+fn queue_notices(
+    conn: &Connection,
+    recall: &Recall,
+    kind: NoticeKind,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    for a in &recall.affected {
+        conn.prepare_cached(
+            "INSERT INTO recall_notices (n, recall_id, org_id, kind, at_ms) \
+             SELECT COALESCE(MAX(n), 0) + 1, ?1, ?2, ?3, ?4 FROM recall_notices",
+        )?
+        .execute(params![recall.id, a.org, kind.as_str(), at_ms])?;
+    }
+    Ok(())
 }
 
 fn hook_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RecallWebhook> {
@@ -82,6 +102,7 @@ impl RecallStore for SqliteStore {
                 )?
                 .execute(params![recall.id, a.org])?;
             }
+            queue_notices(conn, &recall, NoticeKind::Declared, recall.declared_ms)?;
             Ok(())
         })))
     }
@@ -207,6 +228,7 @@ impl RecallStore for SqliteStore {
             recall.close_note = note.clone();
             conn.prepare_cached("UPDATE recalls SET state = ?2, record = ?3 WHERE id = ?1")?
                 .execute(params![id, recall.state.as_str(), to_json(&recall)?])?;
+            queue_notices(conn, &recall, NoticeKind::Closed, at_ms)?;
             Ok(())
         })))
     }
@@ -268,20 +290,19 @@ impl RecallStore for SqliteStore {
         limit: usize,
     ) -> Result<Vec<RecallNotice>, StoreError> {
         self.readers.read(|c| {
-            let rows: Vec<(i64, String)> = c
-                .prepare_cached(
-                    "SELECT p.n, r.record FROM recall_parties p JOIN recalls r ON r.id = p.recall_id \
-                     WHERE p.org_id = ?1 AND p.n > ?2 ORDER BY p.n LIMIT ?3",
-                )?
+            let rows: Vec<(i64, String, i64, String)> = c
+                .prepare_cached(NOTICES_SQL)?
                 .query_map(params![org, after, limit as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
                 })?
                 .collect::<Result<_, _>>()?;
             rows.into_iter()
-                .map(|(n, record)| {
+                .map(|(n, kind, at_ms, record)| {
                     Ok(RecallNotice {
                         n,
                         org: org.to_owned(),
+                        kind: NoticeKind::parse(&kind)?,
+                        at_ms,
                         recall: from_json(&record)?,
                     })
                 })
@@ -314,5 +335,20 @@ impl RecallStore for SqliteStore {
             .execute([&org, &error])?;
             Ok(())
         })))
+    }
+
+    /// One process owns a SQLite database and delivers every webhook: a claim is always
+    /// granted while the webhook exists.
+    fn claim_recall_delivery(
+        &self,
+        org: &str,
+        _holder: &str,
+        _now_ms: i64,
+        _until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        match self.recall_webhook(org)? {
+            Some(_) => Ok(true),
+            None => Err(StoreError::NotFound(format!("recall webhook of {org}"))),
+        }
     }
 }

@@ -315,6 +315,25 @@ const MIGRATIONS: &[(i64, &str)] = &[
     );
     ",
     ),
+    (
+        601,
+        "
+    -- Recall notices: what each affected organisation is told (the declaration, the
+    -- closing), numbered in the order they happen; webhooks deliver them after their cursor
+    -- (the declaration notices keep the numbers recall_parties gave them, so cursors hold).
+    CREATE TABLE recall_notices (
+        n INTEGER PRIMARY KEY,
+        recall_id TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at_ms BIGINT NOT NULL
+    );
+    CREATE INDEX recall_notices_org ON recall_notices (org_id, n);
+    INSERT INTO recall_notices (n, recall_id, org_id, kind, at_ms)
+        SELECT p.n, p.recall_id, p.org_id, 'declared', r.declared_ms
+        FROM recall_parties p JOIN recalls r ON r.id = p.recall_id;
+    ",
+    ),
 ];
 
 /// Brings the schema up to the newest version; returns the versions applied.
