@@ -45,6 +45,13 @@ impl Namespaces {
         }
     }
 
+    /// The prefixes of the standard EPCIS context, built once: code run for every event
+    /// compares against them without allocating its own copy.
+    pub fn standard_shared() -> &'static Namespaces {
+        static STANDARD: std::sync::OnceLock<Namespaces> = std::sync::OnceLock::new();
+        STANDARD.get_or_init(Namespaces::standard)
+    }
+
     /// Reads the prefix declarations of an `@context` value (string, object or array).
     ///
     /// The standard EPCIS prefixes come first; a document may redeclare them (later

@@ -171,7 +171,7 @@ impl Event {
         if self.json.contains_key("@context") {
             return;
         }
-        let standard = Namespaces::standard();
+        let standard = Namespaces::standard_shared();
         // Most events come with the standard context only: nothing to embed.
         if self
             .namespaces
@@ -186,10 +186,10 @@ impl Event {
             collect_prefixes(
                 &Value::String(key.clone()),
                 &self.namespaces,
-                &standard,
+                standard,
                 &mut used,
             );
-            collect_prefixes(value, &self.namespaces, &standard, &mut used);
+            collect_prefixes(value, &self.namespaces, standard, &mut used);
         }
         if used.is_empty() {
             return;
