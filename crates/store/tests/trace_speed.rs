@@ -4,7 +4,8 @@
 //! `cargo test -p traceport-store --release --test trace_speed -- --ignored --nocapture`.
 //! `TRACEPORT_BENCH_EVENTS` (default 100,000), `TRACEPORT_BENCH_TRACES` (500),
 //! `TRACEPORT_BENCH_BLEND` (chains per blend, 250); `TRACEPORT_TEST_BACKEND=postgres` runs
-//! it on a scratch PostgreSQL database. Prints a digest of every traced graph, so that two
+//! it on a scratch PostgreSQL database; `TRACEPORT_BENCH_DB=path` keeps the SQLite store
+//! there and reuses it on the next run (same settings), to skip loading. Prints a digest of every traced graph, so that two
 //! builds can be checked to compute the same traces.
 
 use std::collections::hash_map::DefaultHasher;
@@ -63,13 +64,16 @@ fn blended_lot_trace_latency() {
     let traces = env("TRACEPORT_BENCH_TRACES", 500);
     let per = env("TRACEPORT_BENCH_BLEND", 250);
     let dir = tempfile::tempdir().unwrap();
+    let path = std::env::var_os("TRACEPORT_BENCH_DB")
+        .map_or_else(|| dir.path().join("traceport.sqlite"), Into::into);
+    let reuse = path.exists();
     let postgres = std::env::var("TRACEPORT_TEST_BACKEND").is_ok_and(|b| b == "postgres");
     let scratch =
         postgres.then(|| ScratchDatabase::for_test("tp_trace_speed").expect("PostgreSQL"));
     let open = || -> Arc<dyn Backend> {
         match &scratch {
             Some(db) => Arc::new(PgStore::open(db.url()).unwrap()),
-            None => Arc::new(SqliteStore::open(&dir.path().join("traceport.sqlite")).unwrap()),
+            None => Arc::new(SqliteStore::open(&path).unwrap()),
         }
     };
     let store = open();
@@ -81,12 +85,14 @@ fn blended_lot_trace_latency() {
     };
     let started = Instant::now();
     let generator = Generator::new(7, config.clone());
-    for doc in Generator::new(7, config) {
-        let list = doc["epcisBody"]["eventList"].as_array().unwrap();
-        append(store.as_ref(), list);
-    }
     let blends = generator.blends(per);
-    append(store.as_ref(), &blends.events);
+    if !reuse || postgres {
+        for doc in Generator::new(7, config) {
+            let list = doc["epcisBody"]["eventList"].as_array().unwrap();
+            append(store.as_ref(), list);
+        }
+        append(store.as_ref(), &blends.events);
+    }
     eprintln!(
         "loaded {} events in {:.1} s ({} blends of {per})",
         store.event_count().unwrap(),

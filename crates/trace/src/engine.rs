@@ -19,6 +19,7 @@
 //! selling: the parties and places of the trace) without linking identifiers to each other.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 // The walk hashes many short-lived identifier strings: a fast non-cryptographic hash (the
 // keys come from the store, and a trace is bounded by max_nodes) instead of SipHash.
@@ -92,8 +93,9 @@ pub trait EventSource {
     /// Every event that names any of `nodes` (canonical identifiers) in any role,
     /// including [`Role::LotOf`]. Order does not matter; an event may come more than once,
     /// and an event already returned by an earlier call of the same trace may be left out
-    /// (the engine remembers every event it was given).
-    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<EventRecord>, Self::Error>;
+    /// (the engine remembers every event it was given). Shared: a store may keep decoded
+    /// records for later traces, and the graph hands them on without copying.
+    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<Arc<EventRecord>>, Self::Error>;
 }
 
 /// A trace that could not be computed.
@@ -179,7 +181,7 @@ pub fn trace<S: EventSource>(
 }
 
 struct Walk {
-    events: Vec<EventRecord>,
+    events: Vec<Arc<EventRecord>>,
     by_id: HashMap<String, usize>,
     /// Events touching each identifier, among the events known so far.
     by_key: HashMap<String, Vec<usize>>,

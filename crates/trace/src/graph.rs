@@ -2,9 +2,11 @@
 //! event of the trace with its parties, places and quantities, and summaries of the
 //! parties and locations involved.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use epcis::model::Action;
+use rustc_hash::FxHashMap;
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
@@ -86,8 +88,9 @@ pub struct Edge {
 /// One event of the trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceEvent {
-    /// What the event says (identifiers, parties, places, quantities).
-    pub record: EventRecord,
+    /// What the event says (identifiers, parties, places, quantities); shared with the
+    /// store's cache of decoded records.
+    pub record: Arc<EventRecord>,
     /// The traced identifiers this event was found under.
     pub nodes: Vec<String>,
 }
@@ -350,46 +353,70 @@ impl TraceGraph {
     }
 
     fn summarise(&mut self) {
-        let mut parties: BTreeMap<&str, (Vec<String>, HashSet<usize>)> = BTreeMap::new();
-        let mut places: BTreeMap<&str, HashSet<usize>> = BTreeMap::new();
+        /// A party or place while counting: events are visited in order, so remembering
+        /// the last one counted is enough to count each event once.
+        #[derive(Default)]
+        struct Tally<'a> {
+            roles: Vec<(&'static str, &'a str)>,
+            events: usize,
+            last: Option<usize>,
+        }
+        impl Tally<'_> {
+            fn count(&mut self, i: usize) {
+                if self.last != Some(i) {
+                    self.last = Some(i);
+                    self.events += 1;
+                }
+            }
+        }
+        let mut parties: FxHashMap<&str, Tally> = FxHashMap::default();
+        let mut places: FxHashMap<&str, Tally> = FxHashMap::default();
         for (i, e) in self.events.iter().enumerate() {
             let r = &e.record;
             for place in [&r.read_point, &r.biz_location].into_iter().flatten() {
-                places.entry(place).or_default().insert(i);
+                places.entry(place).or_default().count(i);
             }
             for (side, list) in [("source", &r.sources), ("destination", &r.destinations)] {
                 for p in list {
                     if p.kind == "location" {
-                        places.entry(&p.id).or_default().insert(i);
+                        places.entry(&p.id).or_default().count(i);
                     } else if p.kind.ends_with("party") {
                         let entry = parties.entry(&p.id).or_default();
-                        let role = format!("{side} {}", p.kind);
-                        if !entry.0.contains(&role) {
-                            entry.0.push(role);
+                        if !entry.roles.contains(&(side, p.kind.as_str())) {
+                            entry.roles.push((side, &p.kind));
                         }
-                        entry.1.insert(i);
+                        entry.count(i);
                     }
                 }
             }
         }
-        self.parties = parties
+        let mut parties: Vec<PartySummary> = parties
             .into_iter()
-            .map(|(id, (mut roles, events))| {
+            .map(|(id, t)| {
+                let mut roles: Vec<String> = t
+                    .roles
+                    .iter()
+                    .map(|(side, kind)| format!("{side} {kind}"))
+                    .collect();
                 roles.sort();
                 PartySummary {
                     id: id.to_owned(),
                     roles,
-                    events: events.len(),
+                    events: t.events,
                 }
             })
             .collect();
-        self.locations = places
+        parties.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        self.parties = parties;
+        let mut locations: Vec<LocationSummary> = places
             .into_iter()
-            .map(|(id, events)| LocationSummary {
+            .map(|(id, t)| LocationSummary {
                 id: id.to_owned(),
-                events: events.len(),
+                events: t.events,
             })
             .collect();
+        locations.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        self.locations = locations;
     }
 }
 
@@ -466,7 +493,7 @@ impl GraphBuilder {
     pub(crate) fn finish(
         self,
         request: &TraceRequest,
-        mut events: Vec<EventRecord>,
+        events: Vec<Arc<EventRecord>>,
         truncated: bool,
     ) -> TraceGraph {
         let mut order: Vec<usize> = self.included.keys().copied().collect();
@@ -481,7 +508,7 @@ impl GraphBuilder {
             let mut nodes = included.remove(&i).unwrap_or_default();
             nodes.sort();
             out_events.push(TraceEvent {
-                record: std::mem::replace(&mut events[i], placeholder()),
+                record: Arc::clone(&events[i]),
                 nodes,
             });
         }
@@ -534,24 +561,6 @@ impl GraphBuilder {
         };
         graph.summarise();
         graph
-    }
-}
-
-fn placeholder() -> EventRecord {
-    EventRecord {
-        event_id: String::new(),
-        event_type: epcis::EventType::ObjectEvent,
-        time_ms: 0,
-        time_zone: String::new(),
-        action: None,
-        biz_step: None,
-        disposition: None,
-        read_point: None,
-        biz_location: None,
-        sources: Vec::new(),
-        destinations: Vec::new(),
-        biz_transactions: Vec::new(),
-        links: Vec::new(),
     }
 }
 
