@@ -2,11 +2,11 @@
 //! event of the trace with its parties, places and quantities, and summaries of the
 //! parties and locations involved.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use epcis::model::Action;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
@@ -430,20 +430,20 @@ struct Flags {
 /// Collects a trace while the engine walks.
 pub(crate) struct GraphBuilder {
     start: String,
-    nodes: HashMap<String, Flags>,
-    included: HashMap<usize, Vec<String>>,
-    edges: HashSet<(String, String, EdgeKind, usize)>,
+    nodes: FxHashMap<String, Flags>,
+    included: FxHashMap<usize, Vec<String>>,
+    edges: FxHashSet<(String, String, EdgeKind, usize)>,
 }
 
 impl GraphBuilder {
     pub(crate) fn new(start: &str) -> GraphBuilder {
-        let mut nodes = HashMap::new();
+        let mut nodes = FxHashMap::default();
         nodes.insert(start.to_owned(), Flags::default());
         GraphBuilder {
             start: start.to_owned(),
             nodes,
-            included: HashMap::new(),
-            edges: HashSet::new(),
+            included: FxHashMap::default(),
+            edges: FxHashSet::default(),
         }
     }
 
@@ -467,7 +467,12 @@ impl GraphBuilder {
 
     /// Records how a visit reached `id`.
     pub(crate) fn mark(&mut self, id: &str, backward: bool, carrier: bool) {
-        let f = self.nodes.entry(id.to_owned()).or_default();
+        if !self.nodes.contains_key(id) {
+            self.nodes.insert(id.to_owned(), Flags::default());
+        }
+        let Some(f) = self.nodes.get_mut(id) else {
+            return;
+        };
         if carrier {
             f.carrier = true;
         } else if backward {
@@ -490,21 +495,25 @@ impl GraphBuilder {
             .insert((from.to_owned(), to.to_owned(), kind, event));
     }
 
+    /// The graph; `classes` holds what the engine already read of identifiers (by
+    /// [`classify`]), the others are classified here.
     pub(crate) fn finish(
         self,
         request: &TraceRequest,
         events: Vec<Arc<EventRecord>>,
+        mut classes: FxHashMap<String, NodeRef>,
         truncated: bool,
     ) -> TraceGraph {
         let mut order: Vec<usize> = self.included.keys().copied().collect();
         order.sort_by(|&a, &b| {
             (events[a].time_ms, &events[a].event_id).cmp(&(events[b].time_ms, &events[b].event_id))
         });
-        let mut map = HashMap::with_capacity(order.len());
+        // Engine index → graph index.
+        let mut map = vec![None; events.len()];
         let mut out_events = Vec::with_capacity(order.len());
         let mut included = self.included;
         for (j, &i) in order.iter().enumerate() {
-            map.insert(i, j);
+            map[i] = Some(j);
             let mut nodes = included.remove(&i).unwrap_or_default();
             nodes.sort();
             out_events.push(TraceEvent {
@@ -512,7 +521,7 @@ impl GraphBuilder {
                 nodes,
             });
         }
-        let mut node_events: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut node_events: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (j, e) in out_events.iter().enumerate() {
             for n in &e.nodes {
                 node_events.entry(n.as_str()).or_default().push(j);
@@ -520,15 +529,15 @@ impl GraphBuilder {
         }
         let mut nodes: Vec<Node> = self
             .nodes
-            .iter()
+            .into_iter()
             .map(|(id, f)| Node {
-                id: id.clone(),
-                what: classify(id),
-                start: *id == self.start,
+                what: classes.remove(&id).unwrap_or_else(|| classify(&id)),
+                start: id == self.start,
                 upstream: f.upstream,
                 downstream: f.downstream,
                 carrier: f.carrier,
                 events: node_events.remove(id.as_str()).unwrap_or_default(),
+                id,
             })
             .collect();
         nodes.sort_by(|a, b| b.start.cmp(&a.start).then_with(|| a.id.cmp(&b.id)));
@@ -540,7 +549,7 @@ impl GraphBuilder {
                     from,
                     to,
                     kind,
-                    event: *map.get(&i)?,
+                    event: (*map.get(i)?)?,
                 })
             })
             .collect();
