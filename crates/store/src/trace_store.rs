@@ -54,9 +54,10 @@ impl TraceEntry {
     }
 }
 
-/// Memory the decoded trace records of one store may hold (roughly): enough for the records
-/// of a few hundred large traces.
-pub(crate) const RECORD_CACHE_BYTES: usize = 512 << 20;
+/// Memory the decoded trace records of one store may hold (roughly). A trace of a
+/// 1,000-identifier lot decodes about 3,600 records (~2.5 MB); this keeps the records of a
+/// few dozen such traces in each generation.
+pub(crate) const RECORD_CACHE_BYTES: usize = 256 << 20;
 
 /// Decoded trace records by `seq`, shared by every trace of one store. A committed record
 /// never changes (events are append-only and the index row is written in the same commit),
@@ -152,4 +153,50 @@ fn approximate_size(r: &EventRecord) -> usize {
         + parties(&r.destinations)
         + parties(&r.biz_transactions)
         + links
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(n: i64) -> Arc<EventRecord> {
+        let obj = serde_json::json!({
+            "type": "ObjectEvent", "eventID": format!("urn:x:{n}"),
+            "eventTime": "2026-02-01T08:00:00.000+07:00", "eventTimeZoneOffset": "+07:00",
+            "action": "OBSERVE", "epcList": [format!("urn:epc:id:sscc:8934567.{n:010}")]
+        });
+        Arc::new(EventRecord::from_json(obj.as_object().unwrap()).unwrap())
+    }
+
+    fn cached(cache: &RecordCache, seqs: &[i64]) -> (Vec<String>, Vec<i64>) {
+        let mut out = Vec::new();
+        let missing = cache.lookup(seqs, &mut out);
+        (out.iter().map(|r| r.event_id.clone()).collect(), missing)
+    }
+
+    #[test]
+    fn records_come_back_by_seq_and_misses_are_listed() {
+        let cache = RecordCache::new(1 << 20);
+        cache.insert(&[(1, record(1)), (3, record(3))]);
+        let (found, missing) = cached(&cache, &[1, 2, 3]);
+        assert_eq!(found, ["urn:x:1", "urn:x:3"]);
+        assert_eq!(missing, [2]);
+    }
+
+    #[test]
+    fn the_budget_bounds_the_cache_and_records_in_use_survive() {
+        let size = approximate_size(&record(0));
+        // Room for about ten records: five per generation.
+        let cache = RecordCache::new(size * 10 + size / 2);
+        cache.insert(&[(0, record(0))]);
+        for n in 1..100 {
+            cache.insert(&[(n, record(n))]);
+            // Record 0 is used all along: each hit keeps it in the young generation.
+            assert!(cached(&cache, &[0]).1.is_empty(), "record 0 evicted at {n}");
+        }
+        let all: Vec<i64> = (0..100).collect();
+        let (found, _) = cached(&cache, &all);
+        assert!(found.len() <= 12, "{} records kept", found.len());
+        assert!(found.contains(&"urn:x:99".to_owned()));
+    }
 }
