@@ -30,6 +30,7 @@ use epcis::Query;
 
 use crate::cursor::{decode_tagged, encode_text};
 use crate::sql::{self, JOB_COLUMNS, QUERY_TAG};
+use crate::trace_store::{RecordCache, RECORD_CACHE_BYTES};
 use crate::{
     codes, AppendMode, AppendOutcome, CaptureJob, JobStatus, NamedQuery, NewEvent, Page,
     PageRequest, Store, StoreError, StoredEvent,
@@ -72,6 +73,8 @@ pub struct PgStore {
     writer: Option<SyncSender<writer::Request>>,
     thread: Option<JoinHandle<()>>,
     lease_ms: i64,
+    /// Trace records decoded by earlier traces (shared with the pool's threads).
+    trace_records: Arc<RecordCache>,
 }
 
 impl PgStore {
@@ -118,6 +121,7 @@ impl PgStore {
             writer: Some(tx),
             thread: Some(thread),
             lease_ms: i64::try_from(options.job_lease.as_millis()).unwrap_or(i64::MAX),
+            trace_records: Arc::new(RecordCache::new(RECORD_CACHE_BYTES)),
         })
     }
 

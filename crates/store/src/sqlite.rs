@@ -32,6 +32,7 @@ use epcis::Query;
 
 use crate::masterdata::{MasterDataElement, MasterDataStore};
 use crate::sql;
+use crate::trace_store::{RecordCache, RECORD_CACHE_BYTES};
 use crate::{
     AppendMode, AppendOutcome, CaptureJob, JobStatus, NamedQuery, NewEvent, NewSubscription, Page,
     PageRequest, Store, StoreError, StoredEvent, Subscription, SubscriptionStore, TraceStore,
@@ -80,6 +81,8 @@ pub struct SqliteStore {
     /// Jobs claimed by this store. One process owns a SQLite database, so a job marked
     /// running but not claimed here was left by an earlier run and may be claimed again.
     claimed: Mutex<HashSet<String>>,
+    /// Trace records decoded by earlier traces.
+    trace_records: RecordCache,
 }
 
 impl SqliteStore {
@@ -106,6 +109,7 @@ impl SqliteStore {
             thread: Some(thread),
             readers: ReaderPool::new(path, options),
             claimed: Mutex::new(HashSet::new()),
+            trace_records: RecordCache::new(RECORD_CACHE_BYTES),
         })
     }
 
@@ -554,12 +558,17 @@ impl SubscriptionStore for SqliteStore {
 }
 
 impl TraceStore for SqliteStore {
-    fn trace_records(&self, nodes: &[String]) -> Result<Vec<trace::EventRecord>, StoreError> {
-        self.readers.read(|c| trace_index::records(c, nodes))
+    fn trace_records(
+        &self,
+        nodes: &[String],
+    ) -> Result<Vec<std::sync::Arc<trace::EventRecord>>, StoreError> {
+        self.readers
+            .read(|c| trace_index::records(c, &self.trace_records, nodes))
     }
 
     fn trace(&self, request: &trace::TraceRequest) -> Result<trace::TraceGraph, StoreError> {
-        self.readers.read(|c| trace_index::run(c, request))
+        self.readers
+            .read(|c| trace_index::run(c, &self.trace_records, request))
     }
 }
 

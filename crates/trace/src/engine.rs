@@ -19,6 +19,7 @@
 //! selling: the parties and places of the trace) without linking identifiers to each other.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 // The walk hashes many short-lived identifier strings: a fast non-cryptographic hash (the
 // keys come from the store, and a trace is bounded by max_nodes) instead of SipHash.
@@ -29,7 +30,7 @@ use epcis::EventType;
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{EdgeKind, GraphBuilder, TraceGraph};
-use crate::node::{classify, NodeKind};
+use crate::node::{classify, NodeKind, NodeRef};
 use crate::record::{EventRecord, Role};
 
 /// Which way to trace.
@@ -92,8 +93,9 @@ pub trait EventSource {
     /// Every event that names any of `nodes` (canonical identifiers) in any role,
     /// including [`Role::LotOf`]. Order does not matter; an event may come more than once,
     /// and an event already returned by an earlier call of the same trace may be left out
-    /// (the engine remembers every event it was given).
-    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<EventRecord>, Self::Error>;
+    /// (the engine remembers every event it was given). Shared: a store may keep decoded
+    /// records for later traces, and the graph hands them on without copying.
+    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<Arc<EventRecord>>, Self::Error>;
 }
 
 /// A trace that could not be computed.
@@ -175,11 +177,18 @@ pub fn trace<S: EventSource>(
         next.append(&mut walk.pending);
         queue = next;
     }
-    Ok(walk.graph.finish(request, walk.events, walk.truncated))
+    let classes = walk
+        .classes
+        .into_iter()
+        .map(|(id, c)| (id, Rc::unwrap_or_clone(c)))
+        .collect();
+    Ok(walk
+        .graph
+        .finish(request, walk.events, classes, walk.truncated))
 }
 
 struct Walk {
-    events: Vec<EventRecord>,
+    events: Vec<Arc<EventRecord>>,
     by_id: HashMap<String, usize>,
     /// Events touching each identifier, among the events known so far.
     by_key: HashMap<String, Vec<usize>>,
@@ -188,6 +197,8 @@ struct Walk {
     loaded: HashMap<String, Rc<[usize]>>,
     /// The windows each identifier was already traced over, per mode.
     done: HashMap<String, Vec<(Mode, i64, i64)>>,
+    /// What each identifier names, read once per trace (parsing a Digital Link is costly).
+    classes: HashMap<String, Rc<NodeRef>>,
     pending: Vec<Visit>,
     graph: GraphBuilder,
     max_nodes: usize,
@@ -202,6 +213,7 @@ impl Walk {
             by_key: HashMap::default(),
             loaded: HashMap::default(),
             done: HashMap::default(),
+            classes: HashMap::default(),
             pending: Vec::new(),
             graph: GraphBuilder::new(&request.start),
             max_nodes: request.max_nodes.max(1),
@@ -244,10 +256,13 @@ impl Walk {
             let i = self.events.len();
             self.by_id.insert(record.event_id.clone(), i);
             for link in &record.links {
-                let list = self.by_key.entry(link.node.clone()).or_default();
-                // An identifier named twice by one event is listed once.
-                if list.last() != Some(&i) {
-                    list.push(i);
+                match self.by_key.get_mut(&link.node) {
+                    // An identifier named twice by one event is listed once.
+                    Some(list) if list.last() == Some(&i) => {}
+                    Some(list) => list.push(i),
+                    None => {
+                        self.by_key.insert(link.node.clone(), vec![i]);
+                    }
                 }
             }
             self.events.push(record);
@@ -283,10 +298,12 @@ impl Walk {
         if !missing.is_empty() {
             return Err(missing);
         }
-        self.done
-            .entry(v.node.clone())
-            .or_default()
-            .push((v.mode, v.lo, v.hi));
+        match self.done.get_mut(&v.node) {
+            Some(windows) => windows.push((v.mode, v.lo, v.hi)),
+            None => {
+                self.done.insert(v.node.clone(), vec![(v.mode, v.lo, v.hi)]);
+            }
+        }
         self.graph
             .mark(&v.node, v.mode.backward(), v.mode.carrier());
         let inside: Vec<usize> = list.iter().copied().filter(|i| in_window(i)).collect();
@@ -394,20 +411,44 @@ impl Walk {
         }
     }
 
+    /// What `id` names (remembered for the rest of the trace).
+    fn class(&mut self, id: &str) -> Rc<NodeRef> {
+        if let Some(c) = self.classes.get(id) {
+            return Rc::clone(c);
+        }
+        let c = Rc::new(classify(id));
+        self.classes.insert(id.to_owned(), Rc::clone(&c));
+        c
+    }
+
     /// Item ⇄ lot: an item traced backward brings in its lot; a lot traced forward its items.
-    fn follow_lots(&self, v: &Visit, i: usize, new: &mut Vec<(String, String, EdgeKind, Visit)>) {
-        let e = &self.events[i];
-        let items = || {
-            e.links
-                .iter()
-                .filter(|l| matches!(l.role, Role::Epc | Role::Output))
-                .filter(|l| classify(&l.node).kind == NodeKind::Item)
-        };
-        for lot in e.with_role(Role::LotOf) {
-            let lot_gtin = classify(&lot.node).gtin;
-            let same_gtin = |item: &str| classify(item).gtin == lot_gtin;
-            if v.mode.backward() && v.node != lot.node && same_gtin(&v.node) {
-                if items().any(|l| l.node == v.node) {
+    fn follow_lots(
+        &mut self,
+        v: &Visit,
+        i: usize,
+        new: &mut Vec<(String, String, EdgeKind, Visit)>,
+    ) {
+        let e = Arc::clone(&self.events[i]);
+        let mut lots = e.with_role(Role::LotOf).peekable();
+        if lots.peek().is_none() {
+            return;
+        }
+        let mut items = Vec::new();
+        for l in e
+            .links
+            .iter()
+            .filter(|l| matches!(l.role, Role::Epc | Role::Output))
+        {
+            let c = self.class(&l.node);
+            if c.kind == NodeKind::Item {
+                items.push((l, c));
+            }
+        }
+        for lot in lots {
+            let lot_class = self.class(&lot.node);
+            let lot_gtin = &lot_class.gtin;
+            if v.mode.backward() && v.node != lot.node && self.class(&v.node).gtin == *lot_gtin {
+                if items.iter().any(|(l, _)| l.node == v.node) {
                     new.push((
                         lot.node.clone(),
                         v.node.clone(),
@@ -416,7 +457,7 @@ impl Walk {
                     ));
                 }
             } else if !v.mode.backward() && !v.mode.carrier() && v.node == lot.node {
-                for item in items().filter(|l| same_gtin(&l.node)) {
+                for (item, _) in items.iter().filter(|(_, c)| c.gtin == *lot_gtin) {
                     new.push((
                         lot.node.clone(),
                         item.node.clone(),

@@ -2,9 +2,11 @@
 //! event of the trace with its parties, places and quantities, and summaries of the
 //! parties and locations involved.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 use epcis::model::Action;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
@@ -86,8 +88,9 @@ pub struct Edge {
 /// One event of the trace.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceEvent {
-    /// What the event says (identifiers, parties, places, quantities).
-    pub record: EventRecord,
+    /// What the event says (identifiers, parties, places, quantities); shared with the
+    /// store's cache of decoded records.
+    pub record: Arc<EventRecord>,
     /// The traced identifiers this event was found under.
     pub nodes: Vec<String>,
 }
@@ -350,46 +353,70 @@ impl TraceGraph {
     }
 
     fn summarise(&mut self) {
-        let mut parties: BTreeMap<&str, (Vec<String>, HashSet<usize>)> = BTreeMap::new();
-        let mut places: BTreeMap<&str, HashSet<usize>> = BTreeMap::new();
+        /// A party or place while counting: events are visited in order, so remembering
+        /// the last one counted is enough to count each event once.
+        #[derive(Default)]
+        struct Tally<'a> {
+            roles: Vec<(&'static str, &'a str)>,
+            events: usize,
+            last: Option<usize>,
+        }
+        impl Tally<'_> {
+            fn count(&mut self, i: usize) {
+                if self.last != Some(i) {
+                    self.last = Some(i);
+                    self.events += 1;
+                }
+            }
+        }
+        let mut parties: FxHashMap<&str, Tally> = FxHashMap::default();
+        let mut places: FxHashMap<&str, Tally> = FxHashMap::default();
         for (i, e) in self.events.iter().enumerate() {
             let r = &e.record;
             for place in [&r.read_point, &r.biz_location].into_iter().flatten() {
-                places.entry(place).or_default().insert(i);
+                places.entry(place).or_default().count(i);
             }
             for (side, list) in [("source", &r.sources), ("destination", &r.destinations)] {
                 for p in list {
                     if p.kind == "location" {
-                        places.entry(&p.id).or_default().insert(i);
+                        places.entry(&p.id).or_default().count(i);
                     } else if p.kind.ends_with("party") {
                         let entry = parties.entry(&p.id).or_default();
-                        let role = format!("{side} {}", p.kind);
-                        if !entry.0.contains(&role) {
-                            entry.0.push(role);
+                        if !entry.roles.contains(&(side, p.kind.as_str())) {
+                            entry.roles.push((side, &p.kind));
                         }
-                        entry.1.insert(i);
+                        entry.count(i);
                     }
                 }
             }
         }
-        self.parties = parties
+        let mut parties: Vec<PartySummary> = parties
             .into_iter()
-            .map(|(id, (mut roles, events))| {
+            .map(|(id, t)| {
+                let mut roles: Vec<String> = t
+                    .roles
+                    .iter()
+                    .map(|(side, kind)| format!("{side} {kind}"))
+                    .collect();
                 roles.sort();
                 PartySummary {
                     id: id.to_owned(),
                     roles,
-                    events: events.len(),
+                    events: t.events,
                 }
             })
             .collect();
-        self.locations = places
+        parties.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        self.parties = parties;
+        let mut locations: Vec<LocationSummary> = places
             .into_iter()
-            .map(|(id, events)| LocationSummary {
+            .map(|(id, t)| LocationSummary {
                 id: id.to_owned(),
-                events: events.len(),
+                events: t.events,
             })
             .collect();
+        locations.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        self.locations = locations;
     }
 }
 
@@ -403,20 +430,20 @@ struct Flags {
 /// Collects a trace while the engine walks.
 pub(crate) struct GraphBuilder {
     start: String,
-    nodes: HashMap<String, Flags>,
-    included: HashMap<usize, Vec<String>>,
-    edges: HashSet<(String, String, EdgeKind, usize)>,
+    nodes: FxHashMap<String, Flags>,
+    included: FxHashMap<usize, Vec<String>>,
+    edges: FxHashSet<(String, String, EdgeKind, usize)>,
 }
 
 impl GraphBuilder {
     pub(crate) fn new(start: &str) -> GraphBuilder {
-        let mut nodes = HashMap::new();
+        let mut nodes = FxHashMap::default();
         nodes.insert(start.to_owned(), Flags::default());
         GraphBuilder {
             start: start.to_owned(),
             nodes,
-            included: HashMap::new(),
-            edges: HashSet::new(),
+            included: FxHashMap::default(),
+            edges: FxHashSet::default(),
         }
     }
 
@@ -440,7 +467,12 @@ impl GraphBuilder {
 
     /// Records how a visit reached `id`.
     pub(crate) fn mark(&mut self, id: &str, backward: bool, carrier: bool) {
-        let f = self.nodes.entry(id.to_owned()).or_default();
+        if !self.nodes.contains_key(id) {
+            self.nodes.insert(id.to_owned(), Flags::default());
+        }
+        let Some(f) = self.nodes.get_mut(id) else {
+            return;
+        };
         if carrier {
             f.carrier = true;
         } else if backward {
@@ -463,29 +495,33 @@ impl GraphBuilder {
             .insert((from.to_owned(), to.to_owned(), kind, event));
     }
 
+    /// The graph; `classes` holds what the engine already read of identifiers (by
+    /// [`classify`]), the others are classified here.
     pub(crate) fn finish(
         self,
         request: &TraceRequest,
-        mut events: Vec<EventRecord>,
+        events: Vec<Arc<EventRecord>>,
+        mut classes: FxHashMap<String, NodeRef>,
         truncated: bool,
     ) -> TraceGraph {
         let mut order: Vec<usize> = self.included.keys().copied().collect();
         order.sort_by(|&a, &b| {
             (events[a].time_ms, &events[a].event_id).cmp(&(events[b].time_ms, &events[b].event_id))
         });
-        let mut map = HashMap::with_capacity(order.len());
+        // Engine index → graph index.
+        let mut map = vec![None; events.len()];
         let mut out_events = Vec::with_capacity(order.len());
         let mut included = self.included;
         for (j, &i) in order.iter().enumerate() {
-            map.insert(i, j);
+            map[i] = Some(j);
             let mut nodes = included.remove(&i).unwrap_or_default();
             nodes.sort();
             out_events.push(TraceEvent {
-                record: std::mem::replace(&mut events[i], placeholder()),
+                record: Arc::clone(&events[i]),
                 nodes,
             });
         }
-        let mut node_events: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut node_events: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
         for (j, e) in out_events.iter().enumerate() {
             for n in &e.nodes {
                 node_events.entry(n.as_str()).or_default().push(j);
@@ -493,15 +529,15 @@ impl GraphBuilder {
         }
         let mut nodes: Vec<Node> = self
             .nodes
-            .iter()
+            .into_iter()
             .map(|(id, f)| Node {
-                id: id.clone(),
-                what: classify(id),
-                start: *id == self.start,
+                what: classes.remove(&id).unwrap_or_else(|| classify(&id)),
+                start: id == self.start,
                 upstream: f.upstream,
                 downstream: f.downstream,
                 carrier: f.carrier,
                 events: node_events.remove(id.as_str()).unwrap_or_default(),
+                id,
             })
             .collect();
         nodes.sort_by(|a, b| b.start.cmp(&a.start).then_with(|| a.id.cmp(&b.id)));
@@ -513,7 +549,7 @@ impl GraphBuilder {
                     from,
                     to,
                     kind,
-                    event: *map.get(&i)?,
+                    event: (*map.get(i)?)?,
                 })
             })
             .collect();
@@ -534,24 +570,6 @@ impl GraphBuilder {
         };
         graph.summarise();
         graph
-    }
-}
-
-fn placeholder() -> EventRecord {
-    EventRecord {
-        event_id: String::new(),
-        event_type: epcis::EventType::ObjectEvent,
-        time_ms: 0,
-        time_zone: String::new(),
-        action: None,
-        biz_step: None,
-        disposition: None,
-        read_point: None,
-        biz_location: None,
-        sources: Vec::new(),
-        destinations: Vec::new(),
-        biz_transactions: Vec::new(),
-        links: Vec::new(),
     }
 }
 

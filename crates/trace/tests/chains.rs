@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 use trace::{trace, Direction, EdgeKind, EventRecord, EventSource, TraceGraph, TraceRequest};
@@ -32,14 +33,14 @@ impl Memory {
 
 impl EventSource for Memory {
     type Error = Infallible;
-    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<EventRecord>, Infallible> {
+    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<Arc<EventRecord>>, Infallible> {
         self.calls += 1;
-        let out: Vec<EventRecord> = self
+        let out: Vec<Arc<EventRecord>> = self
             .records
             .iter()
             .filter(|r| r.index_keys().iter().any(|k| nodes.iter().any(|n| n == k)))
             .filter(|r| !self.once || !self.given.contains(&r.event_id))
-            .cloned()
+            .map(|r| Arc::new(r.clone()))
             .collect();
         self.given.extend(out.iter().map(|r| r.event_id.clone()));
         Ok(out)

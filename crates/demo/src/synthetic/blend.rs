@@ -47,6 +47,59 @@ impl Generator {
     }
 }
 
+/// The blends appended to a generated run: what to append, and which lots to trace.
+#[derive(Debug, Clone)]
+pub struct Blends {
+    /// The blend events (`TransformationEvent`s), the export-sized one last.
+    pub events: Vec<Value>,
+    /// The output lot of each blend of `per` chains.
+    pub lots: Vec<String>,
+    /// The output lot of the export-sized blend (the first four blends blended again);
+    /// `None` with fewer than four blends.
+    pub mega: Option<String>,
+}
+
+impl Generator {
+    /// Blends of `per` consecutive complete chains each (as many as there are complete
+    /// groups), and one export-sized blend of the first four blends a day after the last.
+    pub fn blends(&self, per: usize) -> Blends {
+        let per = per.max(1);
+        let groups = self.complete_chains() as usize / per;
+        let mut lots = Vec::with_capacity(groups);
+        let mut events = Vec::with_capacity(groups + 1);
+        let mut last_time = 0;
+        for g in 0..groups {
+            let outputs: Vec<ChainOutput> = (g * per..(g + 1) * per)
+                .filter_map(|id| self.chain_output(id as u64))
+                .collect();
+            let Some(first) = outputs.first() else {
+                continue;
+            };
+            let inputs: Vec<String> = outputs.iter().map(|o| o.lot.clone()).collect();
+            let lot = first.product.lot(first.style, &format!("BLEND-{g}"));
+            let time = blend_time(outputs.iter().map(|o| o.start_ms).max().unwrap_or(0));
+            last_time = last_time.max(time);
+            events.push(blend_event(g as u64, time, &inputs, &lot, &first.site));
+            lots.push(lot);
+        }
+        let mega = match (self.chain_output(0), lots.get(..4)) {
+            (Some(first), Some(four)) => {
+                let lot = first.product.lot(first.style, "MEGA-0");
+                events.push(blend_event(
+                    groups as u64,
+                    last_time + 86_400_000,
+                    four,
+                    &lot,
+                    &first.site,
+                ));
+                Some(lot)
+            }
+            _ => None,
+        };
+        Blends { events, lots, mega }
+    }
+}
+
 /// A `TransformationEvent` at `time_ms` turning every input lot (10 kg each) into `output`
 /// at `site`, with eventID `urn:uuid:…` derived from `n`.
 pub fn blend_event(n: u64, time_ms: i64, inputs: &[String], output: &str, site: &str) -> Value {
@@ -94,5 +147,10 @@ mod tests {
         assert_eq!(e["inputQuantityList"].as_array().unwrap().len(), 10);
         // A valid EPCIS event.
         epcis::parse_event(e.to_string().as_bytes(), &epcis::Limits::default()).unwrap();
+
+        let blends = gen.blends(3);
+        assert_eq!(blends.lots.len(), n as usize / 3);
+        assert_eq!(blends.events.len(), blends.lots.len() + 1);
+        assert!(blends.mega.is_some());
     }
 }

@@ -2,50 +2,86 @@
 //! ([`super::writer`]), read one trace step at a time inside one snapshot.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use postgres::{Client, GenericClient, IsolationLevel, Statement};
 
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
 use crate::sql::trace as sql;
+use crate::trace_store::RecordCache;
 use crate::{StoreError, TraceEntry, TraceStore};
 
+use super::conn::Conn;
 use super::PgStore;
 
-/// The `seq, record` of the events naming any of an array of identifiers: one statement
-/// whatever the number of identifiers (SQLite runs [`sql::records_sql`] in chunks instead).
-const RECORDS_ANY: &str = "SELECT r.seq, r.record FROM trace_records r WHERE r.seq IN \
-     (SELECT n.seq FROM trace_nodes n WHERE n.node = ANY(?::TEXT[]))";
+/// The `seq` of the events naming any of an array of identifiers, read from the index
+/// alone (an event once per identifier it names): one statement whatever the number of identifiers (SQLite runs
+/// [`sql::seqs_sql`] in chunks instead).
+const SEQS_ANY: &str = "SELECT seq FROM trace_nodes WHERE node = ANY(?::TEXT[])";
+
+/// The `seq, record` of an array of events.
+const RECORDS_ANY: &str = "SELECT seq, record FROM trace_records WHERE seq = ANY(?::BIGINT[])";
+
+/// The two prepared statements of a trace step.
+struct Statements {
+    seqs: Statement,
+    records: Statement,
+}
+
+impl Statements {
+    fn prepare(c: &mut Conn) -> Result<Statements, StoreError> {
+        Ok(Statements {
+            seqs: c.statement(SEQS_ANY)?,
+            records: c.statement(RECORDS_ANY)?,
+        })
+    }
+}
 
 /// The trace records of the events naming any of `nodes`, except those in `seen`
-/// (already given to this trace); adds the new ones to `seen`.
+/// (already given to this trace); adds the new ones to `seen`. Records are decoded once
+/// per store: later traces take them from `cache`.
 fn records_except(
     c: &mut impl GenericClient,
-    stmt: &Statement,
+    stmts: &Statements,
+    cache: &RecordCache,
     nodes: &[String],
     seen: &mut HashSet<i64>,
-) -> Result<Vec<EventRecord>, StoreError> {
-    let mut out = Vec::new();
-    for row in c.query(stmt, &[&nodes])? {
-        if !seen.insert(row.try_get(0)?) {
-            continue;
+) -> Result<Vec<Arc<EventRecord>>, StoreError> {
+    let mut seqs = Vec::new();
+    for row in c.query(&stmts.seqs, &[&nodes])? {
+        let seq: i64 = row.try_get(0)?;
+        if seen.insert(seq) {
+            seqs.push(seq);
         }
-        out.push(sql::record(row.try_get(1)?)?);
     }
+    let mut out = Vec::with_capacity(seqs.len());
+    let missing = cache.lookup(&seqs, &mut out);
+    if missing.is_empty() {
+        return Ok(out);
+    }
+    let mut fresh = Vec::with_capacity(missing.len());
+    for row in c.query(&stmts.records, &[&missing])? {
+        let seq: i64 = row.try_get(0)?;
+        fresh.push((seq, Arc::new(sql::record(row.try_get(1)?)?)));
+    }
+    cache.insert(&fresh);
+    out.extend(fresh.into_iter().map(|(_, r)| r));
     Ok(out)
 }
 
 /// The engine's view of one read-only snapshot.
 struct Source<'t, 'c> {
     tx: &'t mut postgres::Transaction<'c>,
-    stmt: Statement,
+    stmts: Statements,
+    cache: &'t RecordCache,
     seen: HashSet<i64>,
 }
 
 impl EventSource for Source<'_, '_> {
     type Error = StoreError;
-    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<EventRecord>, StoreError> {
-        records_except(self.tx, &self.stmt, nodes, &mut self.seen)
+    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<Arc<EventRecord>>, StoreError> {
+        records_except(self.tx, &self.stmts, self.cache, nodes, &mut self.seen)
     }
 }
 
@@ -58,24 +94,30 @@ fn snapshot(client: &mut Client) -> Result<postgres::Transaction<'_>, StoreError
 }
 
 impl TraceStore for PgStore {
-    fn trace_records(&self, nodes: &[String]) -> Result<Vec<EventRecord>, StoreError> {
+    fn trace_records(&self, nodes: &[String]) -> Result<Vec<Arc<EventRecord>>, StoreError> {
         let nodes = nodes.to_vec();
+        let cache = Arc::clone(&self.trace_records);
         self.pool.run(move |c| {
-            let stmt = c.statement(RECORDS_ANY)?;
-            records_except(c.client(), &stmt, &nodes, &mut HashSet::new())
+            let stmts = Statements::prepare(c)?;
+            let mut tx = snapshot(c.client())?;
+            let records = records_except(&mut tx, &stmts, &cache, &nodes, &mut HashSet::new())?;
+            tx.commit()?;
+            Ok(records)
         })
     }
 
     fn trace(&self, request: &TraceRequest) -> Result<TraceGraph, StoreError> {
         let request = request.clone();
+        let cache = Arc::clone(&self.trace_records);
         self.pool.run(move |c| {
             // Prepared once per connection, used inside the snapshot.
-            let stmt = c.statement(RECORDS_ANY)?;
+            let stmts = Statements::prepare(c)?;
             let mut tx = snapshot(c.client())?;
             let graph = {
                 let mut source = Source {
                     tx: &mut tx,
-                    stmt,
+                    stmts,
+                    cache: &cache,
                     seen: HashSet::new(),
                 };
                 trace::trace(&mut source, &request).map_err(|TraceError::Source(e)| e)?

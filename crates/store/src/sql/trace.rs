@@ -13,13 +13,26 @@ pub(crate) const INSERT_NODE: &str =
 /// Most identifiers per lookup statement (SQLite's default limit is 32,766 parameters).
 pub(crate) const CHUNK: usize = 500;
 
-/// The `seq, record` of the events naming any of `n` identifiers (`?` each; SQLite).
+/// The `seq` of the events naming any of `n` identifiers (`?` each; SQLite): read from the
+/// index alone, so that records already decoded are not read again. An event naming several
+/// of them comes once per identifier (the caller keeps each once).
+pub(crate) fn seqs_sql(n: usize) -> String {
+    format!(
+        "SELECT seq FROM trace_nodes WHERE node IN ({})",
+        placeholders(n)
+    )
+}
+
+/// The `seq, record` of `n` events by `seq` (`?` each; SQLite).
 pub(crate) fn records_sql(n: usize) -> String {
     format!(
-        "SELECT r.seq, r.record FROM trace_records r WHERE r.seq IN \
-         (SELECT n.seq FROM trace_nodes n WHERE n.node IN ({}))",
-        vec!["?"; n].join(", ")
+        "SELECT seq, record FROM trace_records WHERE seq IN ({})",
+        placeholders(n)
     )
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
 }
 
 /// Decodes a stored trace record.

@@ -2,13 +2,14 @@
 //! `trace_nodes` (identifier → event), written by the writer with each event.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use rusqlite::types::Value;
 use rusqlite::{params, Connection};
 
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
 use crate::sql::trace as sql;
+use crate::trace_store::RecordCache;
 use crate::{StoreError, TraceEntry};
 
 /// Writes the trace-index rows of one stored event.
@@ -56,50 +57,75 @@ pub(super) fn catch_up(conn: &mut Connection) -> Result<u64, StoreError> {
 }
 
 /// The trace records of the events naming any of `nodes`.
-pub(super) fn records(conn: &Connection, nodes: &[String]) -> Result<Vec<EventRecord>, StoreError> {
-    records_except(conn, nodes, &mut HashSet::new())
+pub(super) fn records(
+    conn: &Connection,
+    cache: &RecordCache,
+    nodes: &[String],
+) -> Result<Vec<Arc<EventRecord>>, StoreError> {
+    records_except(conn, cache, nodes, &mut HashSet::new())
 }
 
 /// The trace records of the events naming any of `nodes`, except those whose `seq` is in
-/// `seen` (already given to this trace: not decoded again); adds the new ones to `seen`.
+/// `seen` (already given to this trace); adds the new ones to `seen`. Records are decoded
+/// once per store: later traces take them from `cache`.
 fn records_except(
     conn: &Connection,
+    cache: &RecordCache,
     nodes: &[String],
     seen: &mut HashSet<i64>,
-) -> Result<Vec<EventRecord>, StoreError> {
-    let mut out = Vec::new();
+) -> Result<Vec<Arc<EventRecord>>, StoreError> {
+    let mut seqs = Vec::new();
     for chunk in nodes.chunks(sql::CHUNK) {
-        let mut stmt = conn.prepare_cached(&sql::records_sql(chunk.len()))?;
-        let params = chunk.iter().map(|n| Value::Text(n.clone()));
+        let mut stmt = conn.prepare_cached(&sql::seqs_sql(chunk.len()))?;
+        let params = chunk.iter().map(String::as_str);
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(row) = rows.next()? {
-            if !seen.insert(row.get(0)?) {
-                continue;
+            let seq: i64 = row.get(0)?;
+            if seen.insert(seq) {
+                seqs.push(seq);
             }
-            let text: String = row.get(1)?;
-            out.push(sql::record(&text)?);
         }
     }
+    let mut out = Vec::with_capacity(seqs.len());
+    let missing = cache.lookup(&seqs, &mut out);
+    let mut fresh = Vec::with_capacity(missing.len());
+    for chunk in missing.chunks(sql::CHUNK) {
+        let mut stmt = conn.prepare_cached(&sql::records_sql(chunk.len()))?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let text = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+            fresh.push((seq, Arc::new(sql::record(text)?)));
+        }
+    }
+    cache.insert(&fresh);
+    out.extend(fresh.into_iter().map(|(_, r)| r));
     Ok(out)
 }
 
 /// The engine's view of one read transaction.
 struct Source<'c> {
     conn: &'c Connection,
+    cache: &'c RecordCache,
     seen: HashSet<i64>,
 }
 
 impl EventSource for Source<'_> {
     type Error = StoreError;
-    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<EventRecord>, StoreError> {
-        records_except(self.conn, nodes, &mut self.seen)
+    fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<Arc<EventRecord>>, StoreError> {
+        records_except(self.conn, self.cache, nodes, &mut self.seen)
     }
 }
 
 /// Runs a trace over one connection (inside the caller's read transaction).
-pub(super) fn run(conn: &Connection, request: &TraceRequest) -> Result<TraceGraph, StoreError> {
+pub(super) fn run(
+    conn: &Connection,
+    cache: &RecordCache,
+    request: &TraceRequest,
+) -> Result<TraceGraph, StoreError> {
     let mut source = Source {
         conn,
+        cache,
         seen: HashSet::new(),
     };
     trace::trace(&mut source, request).map_err(|TraceError::Source(e)| e)

@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use demo::synthetic::blend::{blend_event, blend_time, ChainOutput};
 use demo::synthetic::{Generator, GeneratorConfig};
 use store::{AppendMode, Location, Store};
 use trace::TraceRequest;
@@ -92,38 +91,12 @@ pub fn run(
             "{events} events make {chains} complete chains: too few for four blends of {per}; load more events or lower --blend"
         )));
     }
-    let mut blend_lots = Vec::with_capacity(groups);
-    let mut blend_events = Vec::with_capacity(groups + 1);
-    let mut last_time = 0;
-    for g in 0..groups {
-        let outputs: Vec<ChainOutput> = (g * per..(g + 1) * per)
-            .filter_map(|id| generator.chain_output(id as u64))
-            .collect();
-        let Some(first) = outputs.first() else {
-            continue;
-        };
-        let inputs: Vec<String> = outputs.iter().map(|o| o.lot.clone()).collect();
-        let lot = first.product.lot(first.style, &format!("BLEND-{g}"));
-        let time = blend_time(outputs.iter().map(|o| o.start_ms).max().unwrap_or(0));
-        last_time = last_time.max(time);
-        blend_events.push(blend_event(g as u64, time, &inputs, &lot, &first.site));
-        blend_lots.push(lot);
-    }
+    let blends = generator.blends(per);
+    let (blend_lots, blend_events) = (blends.lots, blends.events);
     // One export-sized lot: four blends blended again.
-    let mega = {
-        let first = generator
-            .chain_output(0)
-            .ok_or_else(|| CliError::Bench("no chain 0".into()))?;
-        let lot = first.product.lot(first.style, "MEGA-0");
-        blend_events.push(blend_event(
-            groups as u64,
-            last_time + 86_400_000,
-            &blend_lots[..4],
-            &lot,
-            &first.site,
-        ));
-        lot
-    };
+    let mega = blends
+        .mega
+        .ok_or_else(|| CliError::Bench("no export-sized blend".into()))?;
     append(store.as_ref(), blend_events)?;
     let load = started.elapsed();
     let total = store.event_count()? as usize;
