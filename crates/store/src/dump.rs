@@ -68,9 +68,14 @@ pub const TABLES: &[Table] = &[
         order_by: "seq",
     },
     Table {
-        name: "facet_text",
-        columns: &[("field_id", Int), ("value", Text), ("seq", Int)],
-        order_by: "field_id, value, seq",
+        name: "facet_terms",
+        columns: &[("id", Int), ("field_id", Int), ("value", Text)],
+        order_by: "id",
+    },
+    Table {
+        name: "facet_postings",
+        columns: &[("term_id", Int), ("seq", Int)],
+        order_by: "term_id, seq",
     },
     Table {
         name: "facet_num",

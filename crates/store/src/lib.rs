@@ -20,6 +20,7 @@ pub mod registries;
 mod sql;
 pub mod sqlite;
 mod subscriptions;
+mod terms;
 mod trace_store;
 
 pub use accounts::AccountStore;

@@ -4,7 +4,8 @@
 //! the same on either; a backend only supplies how to execute them ([`EventSql`]).
 //!
 //! Every condition is answered from an index: facet conditions are `seq IN (subquery)` over
-//! the covering primary keys of `facet_text` / `facet_num`, event columns use their
+//! the covering primary keys of `facet_postings` (text values, by term: `facet_terms`
+//! holds each (field, value) once) and `facet_num`, event columns use their
 //! `(column, seq)` indexes. Paging is by keyset, never OFFSET.
 
 pub(crate) mod accounts;
@@ -159,7 +160,8 @@ fn push_condition(
                 return Ok(false);
             }
             let sql = format!(
-                "e.seq IN (SELECT f.seq FROM facet_text f WHERE f.field_id IN ({}) AND f.value IN ({}))",
+                "e.seq IN (SELECT p.seq FROM facet_postings p WHERE p.term_id IN \
+                 (SELECT t.id FROM facet_terms t WHERE t.field_id IN ({}) AND t.value IN ({})))",
                 marks(ids.len()),
                 marks(values.len())
             );
@@ -190,7 +192,8 @@ fn push_condition(
             }
             let m = marks(ids.len());
             let sql = format!(
-                "e.seq IN (SELECT f.seq FROM facet_text f WHERE f.field_id IN ({m}) \
+                "e.seq IN (SELECT p.seq FROM facet_postings p WHERE p.term_id IN \
+                 (SELECT t.id FROM facet_terms t WHERE t.field_id IN ({m})) \
                  UNION ALL SELECT n.seq FROM facet_num n WHERE n.field_id IN ({m}))"
             );
             let params = ids.iter().chain(ids.iter()).map(|id| Param::Int(*id));
@@ -225,17 +228,33 @@ fn push_condition(
     Ok(true)
 }
 
-/// One `TextLike` pattern as a subquery: the literal prefix bounds an index range, `LIKE`
-/// (case-sensitive on both backends) checks the rest.
+/// The statement of [`EventSql::next_value`]: the least value of a field's terms above the
+/// second parameter (when `after`) that some stored event names; a term interned for an
+/// event that was then refused has no postings. Walks the terms' `(field_id, value)` index.
+pub(crate) const fn next_value_sql(after: bool) -> &'static str {
+    if after {
+        "SELECT t.value FROM facet_terms t WHERE t.field_id = ? AND t.value > ? \
+         AND EXISTS (SELECT 1 FROM facet_postings p WHERE p.term_id = t.id) \
+         ORDER BY t.value LIMIT 1"
+    } else {
+        "SELECT t.value FROM facet_terms t WHERE t.field_id = ? \
+         AND EXISTS (SELECT 1 FROM facet_postings p WHERE p.term_id = t.id) \
+         ORDER BY t.value LIMIT 1"
+    }
+}
+
+/// One `TextLike` pattern as a subquery: the literal prefix bounds an index range of
+/// terms, `LIKE` (case-sensitive on both backends) checks the rest.
 fn like_subquery(ids: &[i64], pattern: &str) -> (String, Vec<Param>) {
     let mut params: Vec<Param> = ids.iter().map(|id| Param::Int(*id)).collect();
     let mut sql = format!(
-        "SELECT f.seq FROM facet_text f WHERE f.field_id IN ({})",
+        "SELECT p.seq FROM facet_postings p WHERE p.term_id IN \
+         (SELECT f.id FROM facet_terms f WHERE f.field_id IN ({})",
         marks(ids.len())
     );
     let (prefix, literal) = like_prefix(pattern);
     if literal {
-        sql.push_str(" AND f.value = ?");
+        sql.push_str(" AND f.value = ?)");
         params.push(Param::Text(prefix));
         return (sql, params);
     }
@@ -249,7 +268,7 @@ fn like_subquery(ids: &[i64], pattern: &str) -> (String, Vec<Param>) {
             params.push(Param::Text(prefix));
         }
     }
-    sql.push_str(" AND f.value LIKE ? ESCAPE '\\'");
+    sql.push_str(" AND f.value LIKE ? ESCAPE '\\')");
     params.push(Param::Text(pattern.to_owned()));
     (sql, params)
 }

@@ -684,10 +684,15 @@ mod tests {
                 ..Query::default()
             };
             let steps = store.readers.read(|c| Ok(plan(c, &query))).unwrap();
+            // The terms by their (field, value) index, then each term's postings by key.
+            assert!(
+                steps.iter().any(|s| s.contains("(field_id=? AND value")),
+                "{steps:?}"
+            );
             assert!(
                 steps
                     .iter()
-                    .any(|s| s.contains("USING PRIMARY KEY (field_id=? AND value")),
+                    .any(|s| s.contains("USING PRIMARY KEY (term_id=?)")),
                 "{steps:?}"
             );
             assert!(steps.iter().all(|s| !s.starts_with("SCAN")), "{steps:?}");

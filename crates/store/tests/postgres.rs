@@ -175,7 +175,7 @@ fn sqlite_store_copies_into_postgres() {
     drop(store);
     let summary = source.location().copy_to(&target.location()).unwrap();
     assert_eq!(summary.rows("events"), 300);
-    assert_eq!(summary.rows("facet_text"), 300);
+    assert_eq!(summary.rows("facet_postings"), 300);
     let mut a = Vec::new();
     let mut b = Vec::new();
     source.location().backup(&mut a).unwrap();

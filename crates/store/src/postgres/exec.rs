@@ -71,14 +71,12 @@ impl EventSql for Pg<'_> {
         after: Option<&str>,
     ) -> Result<Option<String>, StoreError> {
         let row = match after {
-            Some(after) => self.0.query_opt(
-                "SELECT MIN(value) FROM facet_text WHERE field_id = ? AND value > ?",
-                &[&field_id, &after],
-            )?,
-            None => self.0.query_opt(
-                "SELECT MIN(value) FROM facet_text WHERE field_id = ?",
-                &[&field_id],
-            )?,
+            Some(after) => self
+                .0
+                .query_opt(crate::sql::next_value_sql(true), &[&field_id, &after])?,
+            None => self
+                .0
+                .query_opt(crate::sql::next_value_sql(false), &[&field_id])?,
         };
         Ok(row
             .map(|r| r.try_get::<_, Option<String>>(0))

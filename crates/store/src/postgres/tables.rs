@@ -146,6 +146,7 @@ pub(crate) fn load_rows(
     tx.batch_execute(
         "UPDATE event_seq SET next_seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM events) WHERE id = 1;
          SELECT setval(pg_get_serial_sequence('fields', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM fields), false);
+         SELECT setval(pg_get_serial_sequence('facet_terms', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM facet_terms), false);
          SELECT setval(pg_get_serial_sequence('capture_jobs', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM capture_jobs), false);
          SELECT setval(pg_get_serial_sequence('subscriptions', 'n'), (SELECT COALESCE(MAX(n), 0) + 1 FROM subscriptions), false);
          SELECT setval(pg_get_serial_sequence('resolver_scans', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM resolver_scans), false);

@@ -19,6 +19,7 @@ use epcis::FacetValue;
 
 use super::conn::Conn;
 use crate::codes;
+use crate::terms::{TermCache, TERM_CACHE_CAPACITY};
 use crate::{AppendMode, AppendOutcome, NewEvent, RejectReason, StoreError};
 
 /// One queued append and where to send its answer.
@@ -32,6 +33,7 @@ pub(super) struct Request {
 pub(super) struct Writer {
     conn: Conn,
     fields: HashMap<String, i64>,
+    terms: TermCache,
     max_group: usize,
 }
 
@@ -41,6 +43,7 @@ impl Writer {
         Writer {
             conn,
             fields: HashMap::new(),
+            terms: TermCache::new(TERM_CACHE_CAPACITY),
             max_group,
         }
     }
@@ -103,9 +106,46 @@ impl Writer {
         Ok(())
     }
 
+    /// Term ids for every text facet of the group, interned like the field names in their
+    /// own committed statements, so that every process sees the same ids and a cached id
+    /// is never rolled back.
+    fn intern_terms(&mut self, group: &[Request]) -> Result<(), StoreError> {
+        let mut missing: Vec<(i64, &str)> = Vec::new();
+        for facet in group.iter().flat_map(|r| &r.events).flat_map(|e| &e.facets) {
+            if let FacetValue::Text(text) = &facet.value {
+                let field_id = field_id(&self.fields, &facet.field)?;
+                if self.terms.get(field_id, text).is_none() {
+                    missing.push((field_id, text));
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        let (field_ids, values): (Vec<i64>, Vec<&str>) = missing.into_iter().unzip();
+        self.conn.execute(
+            "INSERT INTO facet_terms (field_id, value) \
+             SELECT * FROM unnest(?::BIGINT[], ?::TEXT[]) ON CONFLICT (field_id, value) DO NOTHING",
+            &[&field_ids, &values],
+        )?;
+        for row in self.conn.query(
+            "SELECT t.id, t.field_id, t.value FROM facet_terms t \
+             JOIN unnest(?::BIGINT[], ?::TEXT[]) AS u (field_id, value) \
+             ON t.field_id = u.field_id AND t.value = u.value",
+            &[&field_ids, &values],
+        )? {
+            let value: String = row.try_get(2)?;
+            self.terms.insert(row.try_get(1)?, &value, row.try_get(0)?);
+        }
+        Ok(())
+    }
+
     fn commit_group(&mut self, group: &[Request]) -> Result<Vec<AppendOutcome>, StoreError> {
         self.conn.ensure_connected()?;
         self.intern_fields(group)?;
+        self.intern_terms(group)?;
         let ids: Vec<&str> = group
             .iter()
             .flat_map(|r| &r.events)
@@ -116,7 +156,7 @@ impl Writer {
             .flat_map(|r| &r.events)
             .map(|e| e.hash.as_str())
             .collect();
-        let fields = &self.fields;
+        let (fields, terms) = (&self.fields, &mut self.terms);
         let mut tx = self.conn.client().transaction()?;
         let next: i64 = tx
             .query_one(
@@ -174,7 +214,7 @@ impl Writer {
         }
         if !stored.is_empty() {
             copy_events(&mut tx, &stored)?;
-            copy_facets(&mut tx, &stored, fields)?;
+            copy_facets(&mut tx, &stored, fields, terms)?;
             copy_trace_index(&mut tx, &stored)?;
             tx.execute("UPDATE event_seq SET next_seq = $1 WHERE id = 1", &[&seq])?;
         }
@@ -216,29 +256,37 @@ fn copy_events(
     Ok(())
 }
 
-/// Facet rows, each (field, value, seq) once (an event may list the same EPC twice).
+/// Facet rows: a posting (term, seq) per text facet and a (field, value, seq) row per
+/// number, each once (an event may list the same EPC twice). The terms were interned
+/// before the transaction; one evicted from the cache since is read back.
 fn copy_facets(
     tx: &mut postgres::Transaction<'_>,
     stored: &[(i64, &NewEvent)],
     fields: &HashMap<String, i64>,
+    terms: &mut TermCache,
 ) -> Result<(), StoreError> {
-    let mut texts: Vec<(i64, &str, i64)> = Vec::new();
+    let mut postings: Vec<(i64, i64)> = Vec::new();
     let mut nums: Vec<(i64, f64, i64)> = Vec::new();
     for (seq, event) in stored {
-        let mut seen_text = HashSet::new();
         let mut seen_num = HashSet::new();
         for facet in &event.facets {
-            let Some(&field_id) = fields.get(&facet.field) else {
-                return Err(StoreError::Database(format!(
-                    "facet field {} was not interned",
-                    facet.field
-                )));
-            };
+            let field_id = field_id(fields, &facet.field)?;
             match &facet.value {
                 FacetValue::Text(text) => {
-                    if seen_text.insert((field_id, text.as_str())) {
-                        texts.push((field_id, text, *seq));
-                    }
+                    let term = match terms.get(field_id, text) {
+                        Some(term) => term,
+                        None => {
+                            let term: i64 = tx
+                                .query_one(
+                                    "SELECT id FROM facet_terms WHERE field_id = $1 AND value = $2",
+                                    &[&field_id, text],
+                                )?
+                                .try_get(0)?;
+                            terms.insert(field_id, text, term);
+                            term
+                        }
+                    };
+                    postings.push((term, *seq));
                 }
                 // NaN and infinities compare with nothing; -0 is stored as 0 (they are equal in SQL).
                 FacetValue::Number(n) if n.is_finite() => {
@@ -251,12 +299,13 @@ fn copy_facets(
             }
         }
     }
-    if !texts.is_empty() {
-        let sink =
-            tx.copy_in("COPY facet_text (field_id, value, seq) FROM STDIN (FORMAT binary)")?;
-        let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::INT8]);
-        for (field_id, value, seq) in &texts {
-            w.write(&[field_id, value, seq])?;
+    postings.sort_unstable();
+    postings.dedup();
+    if !postings.is_empty() {
+        let sink = tx.copy_in("COPY facet_postings (term_id, seq) FROM STDIN (FORMAT binary)")?;
+        let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8]);
+        for (term, seq) in &postings {
+            w.write(&[term, seq])?;
         }
         w.finish()?;
     }
@@ -270,6 +319,14 @@ fn copy_facets(
         w.finish()?;
     }
     Ok(())
+}
+
+/// The id of an interned field.
+fn field_id(fields: &HashMap<String, i64>, field: &str) -> Result<i64, StoreError> {
+    fields
+        .get(field)
+        .copied()
+        .ok_or_else(|| StoreError::Database(format!("facet field {field} was not interned")))
 }
 
 /// The trace index rows of the stored events, in the same transaction (so a trace sees

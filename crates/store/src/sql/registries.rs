@@ -207,21 +207,23 @@ pub(crate) fn check_unclaimed(db: &mut impl Lookup, org: &Organisation) -> Resul
     Ok(())
 }
 
-/// `SELECT t.seq FROM facet_text … WHERE f.name = ?1 AND t.value = ?2 AND t.seq IN (?3, …)`
+/// `SELECT p.seq FROM facet_postings … WHERE f.name = ?1 AND t.value = ?2 AND p.seq IN (?3, …)`
 /// for `n` sequence numbers.
 pub(crate) fn seqs_with_facet_sql(n: usize) -> String {
     format!(
-        "SELECT t.seq FROM facet_text t JOIN fields f ON f.id = t.field_id \
-         WHERE f.name = ?1 AND t.value = ?2 AND t.seq IN ({})",
+        "SELECT p.seq FROM facet_postings p JOIN facet_terms t ON t.id = p.term_id \
+         JOIN fields f ON f.id = t.field_id \
+         WHERE f.name = ?1 AND t.value = ?2 AND p.seq IN ({})",
         numbered_marks(3, n)
     )
 }
 
-/// `SELECT t.seq, t.value … WHERE f.name = ?1 AND t.seq IN (?2, …)` for `n` sequence numbers.
+/// `SELECT p.seq, t.value … WHERE f.name = ?1 AND p.seq IN (?2, …)` for `n` sequence numbers.
 pub(crate) fn facet_values_sql(n: usize) -> String {
     format!(
-        "SELECT t.seq, t.value FROM facet_text t JOIN fields f ON f.id = t.field_id \
-         WHERE f.name = ?1 AND t.seq IN ({}) ORDER BY t.seq, t.value",
+        "SELECT p.seq, t.value FROM facet_postings p JOIN facet_terms t ON t.id = p.term_id \
+         JOIN fields f ON f.id = t.field_id \
+         WHERE f.name = ?1 AND p.seq IN ({}) ORDER BY p.seq, t.value",
         numbered_marks(2, n)
     )
 }

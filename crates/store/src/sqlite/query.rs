@@ -48,16 +48,14 @@ impl EventSql for Sqlite<'_> {
         let value = match after {
             Some(after) => self
                 .0
-                .prepare_cached(
-                    "SELECT MIN(value) FROM facet_text WHERE field_id = ?1 AND value > ?2",
-                )?
+                .prepare_cached(crate::sql::next_value_sql(true))?
                 .query_row(rusqlite::params![field_id, after], |r| {
                     r.get::<_, Option<String>>(0)
                 })
                 .optional()?,
             None => self
                 .0
-                .prepare_cached("SELECT MIN(value) FROM facet_text WHERE field_id = ?1")?
+                .prepare_cached(crate::sql::next_value_sql(false))?
                 .query_row([field_id], |r| r.get::<_, Option<String>>(0))
                 .optional()?,
         };

@@ -334,6 +334,32 @@ const MIGRATIONS: &[(i64, &str)] = &[
         FROM recall_parties p JOIN recalls r ON r.id = p.recall_id;
     ",
     ),
+    (
+        700,
+        "
+    -- Text facets interned: each distinct (field, value) once in facet_terms, and one
+    -- small integer posting (term, seq) per event that names it. New terms take the next
+    -- ids, so the postings of the identifiers being captured now are written at the end of
+    -- the index instead of all over it.
+    CREATE TABLE facet_terms (
+        id INTEGER PRIMARY KEY,
+        field_id INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        UNIQUE (field_id, value)
+    );
+    CREATE TABLE facet_postings (
+        term_id INTEGER NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (term_id, seq)
+    ) WITHOUT ROWID;
+    INSERT INTO facet_terms (field_id, value)
+        SELECT DISTINCT field_id, value FROM facet_text ORDER BY field_id, value;
+    INSERT INTO facet_postings (term_id, seq)
+        SELECT t.id, f.seq FROM facet_text f
+        JOIN facet_terms t ON t.field_id = f.field_id AND t.value = f.value;
+    DROP TABLE facet_text;
+    ",
+    ),
 ];
 
 /// Brings the schema up to the newest version; returns the versions applied.
@@ -381,4 +407,70 @@ pub(super) fn versions() -> Vec<i64> {
     let mut versions: Vec<i64> = MIGRATIONS.iter().map(|(v, _)| *v).collect();
     versions.sort_unstable();
     versions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store made before the facets were interned keeps every facet, and answers the
+    /// same, after the upgrade.
+    #[test]
+    fn text_facets_move_into_terms_and_postings() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+        )
+        .unwrap();
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 700) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, 0)",
+                [version],
+            )
+            .unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO fields (id, name) VALUES (1, 'epc'), (2, 'bizStep');
+             INSERT INTO facet_text (field_id, value, seq) VALUES
+                 (1, 'urn:a', 1), (1, 'urn:a', 2), (1, 'urn:b', 2), (2, 'urn:a', 3);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700]);
+        let postings: Vec<(i64, String, i64)> = conn
+            .prepare(
+                "SELECT t.field_id, t.value, p.seq FROM facet_postings p \
+                 JOIN facet_terms t ON t.id = p.term_id ORDER BY 1, 2, 3",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let expected = [
+            (1, "urn:a", 1),
+            (1, "urn:a", 2),
+            (1, "urn:b", 2),
+            (2, "urn:a", 3),
+        ];
+        assert_eq!(
+            postings,
+            expected
+                .iter()
+                .map(|(f, v, s)| (*f, v.to_string(), *s))
+                .collect::<Vec<_>>()
+        );
+        let terms: i64 = conn
+            .query_row("SELECT COUNT(*) FROM facet_terms", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(terms, 3, "one term per distinct (field, value)");
+        let old: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'facet_text'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old, 0, "the old table is gone");
+    }
 }

@@ -9,12 +9,13 @@
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use rusqlite::{ffi, params, Connection, ErrorCode};
+use rusqlite::{ffi, params, Connection, ErrorCode, OptionalExtension};
 
 use crate::{AppendMode, AppendOutcome, NewEvent, RejectReason, StoreError};
 use epcis::FacetValue;
 
 use crate::codes;
+use crate::terms::{TermCache, TERM_CACHE_CAPACITY};
 
 /// A small write other than an append; runs inside the same group commit.
 pub(super) enum WriteOp {
@@ -107,8 +108,10 @@ impl Answer {
 const INSERT_EVENT: &str =
     "INSERT INTO events (seq, event_id, hash, event_type, event_time, record_time, body) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-const INSERT_TEXT: &str =
-    "INSERT INTO facet_text (field_id, value, seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
+const INSERT_TERM: &str =
+    "INSERT INTO facet_terms (field_id, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING RETURNING id";
+const SELECT_TERM: &str = "SELECT id FROM facet_terms WHERE field_id = ?1 AND value = ?2";
+const INSERT_POSTING: &str = "INSERT INTO facet_postings (term_id, seq) VALUES (?1, ?2)";
 const INSERT_NUM: &str =
     "INSERT INTO facet_num (field_id, value, seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
 
@@ -117,6 +120,7 @@ pub(super) struct Writer {
     conn: Connection,
     next_seq: i64,
     fields: HashMap<String, i64>,
+    terms: TermCache,
     max_group: usize,
     /// Set when a savepoint could not be rolled back: the whole group must then be abandoned.
     poisoned: bool,
@@ -129,6 +133,7 @@ impl Writer {
             conn,
             next_seq: 1,
             fields: HashMap::new(),
+            terms: TermCache::new(TERM_CACHE_CAPACITY),
             max_group,
             poisoned: false,
         };
@@ -146,6 +151,7 @@ impl Writer {
         let mut stmt = self.conn.prepare("SELECT id, name FROM fields")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)))?;
         self.fields = rows.collect::<Result<_, _>>()?;
+        self.terms.clear();
         Ok(())
     }
 
@@ -253,8 +259,9 @@ impl Writer {
         // Interned outside the request's savepoint: an unused field name is harmless, and the
         // cache never holds an id that a rollback took away.
         self.intern_fields(events)?;
+        let terms = self.intern_terms(events)?;
         self.savepoint(|w| {
-            let results = w.insert_events(events, mode)?;
+            let results = w.insert_events(events, &terms, mode)?;
             let refused = results.iter().any(Result::is_err);
             if refused && mode == AppendMode::AllOrNothing {
                 let results = results.into_iter().map(|r| r.and(Ok(0))).collect();
@@ -277,18 +284,73 @@ impl Writer {
         Ok(())
     }
 
+    /// The term id of every text facet of every event, in order, interned like the field
+    /// names: outside the request's savepoint (an unused term is harmless), so that a
+    /// rolled-back request never leaves a cached id behind.
+    fn intern_terms(&mut self, events: &[NewEvent]) -> Result<Vec<Vec<i64>>, StoreError> {
+        let mut all = Vec::with_capacity(events.len());
+        for event in events {
+            let mut ids = Vec::with_capacity(event.facets.len());
+            for facet in &event.facets {
+                let FacetValue::Text(text) = &facet.value else {
+                    continue;
+                };
+                let field_id = self.field_id(&facet.field)?;
+                let id = match self.terms.get(field_id, text) {
+                    Some(id) => id,
+                    None => {
+                        let id = self.term_id(field_id, text)?;
+                        self.terms.insert(field_id, text, id);
+                        id
+                    }
+                };
+                ids.push(id);
+            }
+            all.push(ids);
+        }
+        Ok(all)
+    }
+
+    /// The stored id of a term, inserting it when new.
+    fn term_id(&self, field_id: i64, value: &str) -> Result<i64, StoreError> {
+        let inserted: Option<i64> = self
+            .conn
+            .prepare_cached(INSERT_TERM)?
+            .query_row(params![field_id, value], |r| r.get(0))
+            .optional()?;
+        match inserted {
+            Some(id) => Ok(id),
+            None => Ok(self
+                .conn
+                .prepare_cached(SELECT_TERM)?
+                .query_row(params![field_id, value], |r| r.get(0))?),
+        }
+    }
+
+    fn field_id(&self, field: &str) -> Result<i64, StoreError> {
+        self.fields
+            .get(field)
+            .copied()
+            .ok_or_else(|| StoreError::Database(format!("facet field {field} was not interned")))
+    }
+
     fn insert_events(
         &mut self,
         events: &[NewEvent],
+        terms: &[Vec<i64>],
         mode: AppendMode,
     ) -> Result<Vec<Result<i64, RejectReason>>, StoreError> {
         let conn = &self.conn;
         let mut insert_event = conn.prepare_cached(INSERT_EVENT)?;
-        let mut insert_text = conn.prepare_cached(INSERT_TEXT)?;
+        let mut insert_posting = conn.prepare_cached(INSERT_POSTING)?;
         let mut insert_num = conn.prepare_cached(INSERT_NUM)?;
         let mut results = Vec::with_capacity(events.len());
         let mut refused = false;
-        for event in events {
+        // Index rows are inserted in key order once the events are in: neighbouring keys
+        // share B-tree pages, so each page is found and dirtied once per request.
+        let mut postings: Vec<(i64, i64)> = Vec::new();
+        let mut numbers: Vec<(i64, f64, i64)> = Vec::new();
+        for (event, term_ids) in events.iter().zip(terms) {
             let seq = self.next_seq;
             let inserted = insert_event.execute(params![
                 seq,
@@ -316,27 +378,29 @@ impl Writer {
                 // The batch will be rolled back: only duplicate detection still matters.
                 continue;
             }
+            postings.extend(term_ids.iter().map(|&term| (term, seq)));
             for facet in &event.facets {
-                let Some(&field_id) = self.fields.get(&facet.field) else {
-                    return Err(StoreError::Database(format!(
-                        "facet field {} was not interned",
-                        facet.field
-                    )));
-                };
-                match &facet.value {
-                    FacetValue::Text(text) => {
-                        insert_text.execute(params![field_id, text, seq])?;
+                // NaN and infinities compare with nothing; SQL cannot store NaN anyway.
+                if let FacetValue::Number(n) = facet.value {
+                    if n.is_finite() {
+                        numbers.push((self.field_id(&facet.field)?, n, seq));
                     }
-                    // NaN and infinities compare with nothing; SQL cannot store NaN anyway.
-                    FacetValue::Number(n) if n.is_finite() => {
-                        insert_num.execute(params![field_id, n, seq])?;
-                    }
-                    FacetValue::Number(_) => {}
                 }
             }
             if let Some(entry) = &event.trace {
                 super::trace_index::index_event(conn, seq, entry)?;
             }
+        }
+        // An event may name the same identifier twice: one posting is enough.
+        postings.sort_unstable();
+        postings.dedup();
+        for (term, seq) in postings {
+            insert_posting.execute(params![term, seq])?;
+        }
+        numbers
+            .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (field_id, n, seq) in numbers {
+            insert_num.execute(params![field_id, n, seq])?;
         }
         Ok(results)
     }
