@@ -414,3 +414,72 @@ pub(super) fn migrate(client: &mut Client, now_ms: i64) -> Result<Vec<i64>, Stor
 pub(super) fn latest_version() -> i64 {
     MIGRATIONS.iter().map(|(v, _)| *v).max().unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::postgres::scratch::ScratchDatabase;
+
+    /// A PostgreSQL store made before the facets were interned keeps every facet after the
+    /// upgrade (the twin of the SQLite test).
+    #[test]
+    fn text_facets_move_into_terms_and_postings() {
+        let Some(db) = ScratchDatabase::for_test("tp_facet_upgrade") else {
+            return;
+        };
+        let mut client = Client::connect(db.url(), postgres::NoTls).unwrap();
+        client
+            .batch_execute(
+                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+            )
+            .unwrap();
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 700) {
+            client.batch_execute(sql).unwrap();
+            client
+                .execute(
+                    "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, 0)",
+                    &[version],
+                )
+                .unwrap();
+        }
+        client
+            .batch_execute(
+                "INSERT INTO fields (id, name) VALUES (1, 'epc'), (2, 'bizStep');
+                 INSERT INTO facet_text (field_id, value, seq) VALUES
+                     (1, 'urn:a', 1), (1, 'urn:a', 2), (1, 'urn:b', 2), (2, 'urn:a', 3);",
+            )
+            .unwrap();
+        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700]);
+        let postings: Vec<(i64, String, i64)> = client
+            .query(
+                "SELECT t.field_id, t.value, p.seq FROM facet_postings p \
+                 JOIN facet_terms t ON t.id = p.term_id ORDER BY 1, 2, 3",
+                &[],
+            )
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let expected = [
+            (1, "urn:a", 1),
+            (1, "urn:a", 2),
+            (1, "urn:b", 2),
+            (2, "urn:a", 3),
+        ];
+        assert_eq!(
+            postings,
+            expected
+                .iter()
+                .map(|(f, v, s)| (*f, v.to_string(), *s))
+                .collect::<Vec<_>>()
+        );
+        let old: i64 = client
+            .query_one(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'facet_text'",
+                &[],
+            )
+            .unwrap()
+            .get(0);
+        assert_eq!(old, 0, "the old table is gone");
+    }
+}
