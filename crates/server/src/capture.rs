@@ -80,9 +80,13 @@ pub(crate) fn spawn_worker(state: AppState) -> Option<tokio::task::JoinHandle<()
         .unwrap_or_else(|p| p.into_inner())
         .take()?;
     Some(tokio::spawn(async move {
-        // Jobs run side by side so that hashing and indexing use every core; their appends
-        // meet in the store's writer, which commits them together.
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        // Jobs run side by side so that hashing and indexing use every core, and more of
+        // them than cores: while the store's writer commits one group, the appends prepared
+        // meanwhile queue up and go into the next group together. Bigger groups are much
+        // cheaper per event (each index page is written once per commit however many keys
+        // land on it): 8,000-event groups cost 0.43 of 1,000-event groups in the
+        // capture_stages probe on a store of 200,000 events.
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().max(2)) * 4;
         let slots = Arc::new(tokio::sync::Semaphore::new(workers));
         let mut sweep = tokio::time::interval(SWEEP_EVERY);
         loop {

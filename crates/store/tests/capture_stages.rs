@@ -2,7 +2,8 @@
 //! threaded and without HTTP: parsing and validation, the hash, the context, the body, the
 //! facets, the trace entry, and the store's append. Slow; run explicitly:
 //! `cargo test -p traceport-store --release --test capture_stages -- --ignored --nocapture`.
-//! `TRACEPORT_BENCH_EVENTS` (default 50,000).
+//! `TRACEPORT_BENCH_EVENTS` (default 50,000), `TRACEPORT_BENCH_DOC` (events per document and
+//! per append, default 1,000).
 
 use std::time::{Duration, Instant};
 
@@ -12,13 +13,15 @@ use store::{AppendMode, NewEvent, SqliteStore, Store, TraceEntry};
 #[test]
 #[ignore]
 fn capture_stage_costs() {
-    let total: u64 = std::env::var("TRACEPORT_BENCH_EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(50_000);
+    let env = |name: &str, default: usize| -> usize {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
     let config = GeneratorConfig {
-        events: total,
-        events_per_document: 1000,
+        events: env("TRACEPORT_BENCH_EVENTS", 50_000) as u64,
+        events_per_document: env("TRACEPORT_BENCH_DOC", 1000),
         ..GeneratorConfig::default()
     };
     let documents: Vec<Vec<u8>> = Generator::new(7, config)
