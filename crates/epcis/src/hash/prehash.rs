@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::context::Namespaces;
+use crate::ids::CanonicalIds;
 
 use super::time::canonical_time;
 use super::value::{canonical_value, expanded_name, Vocabulary};
@@ -150,6 +151,8 @@ pub(crate) struct PreHash<'a> {
     pub(crate) namespaces: &'a Namespaces,
     /// Extension fields (as `{namespace}local`) the document says to leave out.
     pub(crate) ignored_extensions: &'a [String],
+    /// Digital Links validation already computed.
+    pub(crate) ids: &'a CanonicalIds,
 }
 
 impl PreHash<'_> {
@@ -231,7 +234,7 @@ impl PreHash<'_> {
     fn values(&self, name: &str, vocabulary: Option<Vocabulary>, value: &Value) -> Vec<String> {
         scalars(value)
             .into_iter()
-            .map(|text| canonical_value(&text, vocabulary, self.namespaces))
+            .map(|text| canonical_value(&text, vocabulary, self.namespaces, self.ids))
             .filter(|text| !text.is_empty())
             .map(|text| format!("{name}={text}"))
             .collect()
@@ -294,7 +297,7 @@ impl PreHash<'_> {
                 let mut text = object
                     .get("@value")
                     .map(|inner| scalars(inner).concat())
-                    .map(|raw| canonical_value(&raw, None, self.namespaces))
+                    .map(|raw| canonical_value(&raw, None, self.namespaces, self.ids))
                     .filter(|text| !text.is_empty())
                     .map(|text| format!("={text}"))
                     .unwrap_or_default();
@@ -311,7 +314,7 @@ impl PreHash<'_> {
             }
             scalar => {
                 let text = scalars(scalar).concat();
-                let text = canonical_value(&text, None, self.namespaces);
+                let text = canonical_value(&text, None, self.namespaces, self.ids);
                 if text.is_empty() {
                     vec![name.to_string()]
                 } else {
