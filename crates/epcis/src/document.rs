@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::context::Namespaces;
 use crate::facet::Facet;
+use crate::ids::CanonicalIds;
 use crate::model::{EventType, EventView};
 use crate::path::Path;
 
@@ -94,6 +95,8 @@ pub struct Event {
     namespaces: Arc<Namespaces>,
     /// Extension fields the document asks hashers to leave out (`…:ignoreFields`).
     hash_ignored: Arc<[String]>,
+    /// The Digital Links of the GS1 identifiers, as computed by validation.
+    ids: CanonicalIds,
 }
 
 impl Event {
@@ -119,6 +122,7 @@ impl Event {
             json,
             namespaces,
             hash_ignored,
+            ids: CanonicalIds::default(),
         }
     }
     /// The event type.
@@ -154,9 +158,19 @@ impl Event {
     /// The facets this event is indexed by.
     pub fn facets(&self) -> Vec<Facet> {
         match self.view() {
-            Some(view) => crate::facet::extract(&view, &self.namespaces),
+            Some(view) => self.facets_of(&view),
             None => Vec::new(),
         }
+    }
+    /// The facets of this event's [`Event::view`], for a caller that needs the view for
+    /// more than the facets (reading the event once).
+    pub fn facets_of(&self, view: &EventView<'_>) -> Vec<Facet> {
+        crate::facet::extract(view, &self.namespaces, &self.ids)
+    }
+    /// The canonical Digital Links of the event's GS1 identifiers as validation computed
+    /// them (empty for an event that was not validated).
+    pub fn canonical_ids(&self) -> &CanonicalIds {
+        &self.ids
     }
     /// The typed view of the event's standard fields (borrowing from its JSON object).
     /// `None` only if the object was made invalid after validation.
@@ -201,11 +215,16 @@ impl Event {
     }
     /// The canonical pre-hash string the hash is taken of.
     pub fn pre_hash_string(&self) -> String {
-        crate::hash::pre_hash_string_ignoring(&self.json, &self.namespaces, &self.hash_ignored)
+        crate::hash::pre_hash_string_with(
+            &self.json,
+            &self.namespaces,
+            &self.hash_ignored,
+            &self.ids,
+        )
     }
     /// The canonical event hash (`ni:///sha-256;…?ver=CBV2.0`).
     pub fn hash(&self) -> String {
-        crate::hash::event_hash_ignoring(&self.json, &self.namespaces, &self.hash_ignored)
+        crate::hash::hash_pre_hash_string(&self.pre_hash_string())
     }
 }
 
@@ -558,9 +577,9 @@ pub(crate) fn build_event(
         None => Arc::clone(namespaces),
     };
     let root = Path::root(pointer);
-    let (event_type, event_time_ms) = {
-        let view = crate::validate::read_event(&json, &root)?;
-        (view.event_type(), view.common.event_time.epoch_ms)
+    let (event_type, event_time_ms, ids) = {
+        let (view, ids) = crate::validate::read_event(&json, &root)?;
+        (view.event_type(), view.common.event_time.epoch_ms, ids)
     };
     Ok(Event {
         event_type,
@@ -568,5 +587,6 @@ pub(crate) fn build_event(
         json,
         namespaces,
         hash_ignored: Arc::clone(hash_ignored),
+        ids,
     })
 }

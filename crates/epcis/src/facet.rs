@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::cbv::{self, Vocab};
 use crate::context::Namespaces;
+use crate::ids::CanonicalIds;
 use crate::model::*;
 
 /// One indexed fact about an event.
@@ -86,6 +87,7 @@ pub fn extension_name<'a>(name: &'a str, namespaces: &Namespaces) -> Cow<'a, str
 struct Sink<'n> {
     out: Vec<Facet>,
     ns: &'n Namespaces,
+    ids: &'n CanonicalIds,
 }
 
 impl Sink<'_> {
@@ -103,15 +105,22 @@ impl Sink<'_> {
         });
     }
 
+    /// [`normalize_id`], reusing the conversion validation made.
+    fn id(&self, id: &str) -> String {
+        self.ids.canonical_id(id).into_owned()
+    }
+
     fn ids(&mut self, field: &str, ids: &[&str]) {
         for id in ids {
-            self.text(field, normalize_id(id));
+            let id = self.id(id);
+            self.text(field, id);
         }
     }
 
     fn opt_id(&mut self, field: &str, id: Option<&str>) {
         if let Some(id) = id {
-            self.text(field, normalize_id(id));
+            let id = self.id(id);
+            self.text(field, id);
         }
     }
 
@@ -135,7 +144,8 @@ impl Sink<'_> {
 
     fn quantities(&mut self, class_field: &str, list: &[QuantityElement]) {
         for q in list {
-            self.text(class_field, normalize_id(q.epc_class));
+            let class = self.id(q.epc_class);
+            self.text(class_field, class);
             self.opt_number("quantity", q.quantity);
         }
     }
@@ -196,10 +206,11 @@ fn looks_like_time(s: &str) -> bool {
 }
 
 /// The facets of a validated event.
-pub(crate) fn extract(view: &EventView, namespaces: &Namespaces) -> Vec<Facet> {
+pub(crate) fn extract(view: &EventView, namespaces: &Namespaces, ids: &CanonicalIds) -> Vec<Facet> {
     let mut s = Sink {
         out: Vec::with_capacity(16),
         ns: namespaces,
+        ids,
     };
     let c = &view.common;
     if let Some(a) = view.action() {
@@ -256,12 +267,13 @@ pub(crate) fn extract(view: &EventView, namespaces: &Namespaces) -> Vec<Facet> {
         ("bizLocation", &c.biz_location),
     ] {
         if let Some(loc) = loc {
-            s.text(field, normalize_id(loc.id));
+            let id = s.id(loc.id);
+            s.text(field, id);
             s.inner_extensions(&loc.extensions);
         }
     }
     for bt in &c.biz_transactions {
-        let id = normalize_id(bt.id);
+        let id = s.id(bt.id);
         if let Some(kind) = bt.kind {
             s.text(
                 &format!(
@@ -277,7 +289,7 @@ pub(crate) fn extract(view: &EventView, namespaces: &Namespaces) -> Vec<Facet> {
         for sd in list {
             s.text(
                 &format!("{prefix}:{}", normalize_cbv(Vocab::SourceDestType, sd.kind)),
-                normalize_id(sd.id),
+                s.id(sd.id),
             );
         }
     }

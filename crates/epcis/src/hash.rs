@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::context::Namespaces;
+use crate::ids::CanonicalIds;
 
 use prehash::PreHash;
 
@@ -45,9 +46,20 @@ pub fn pre_hash_string_ignoring(
     namespaces: &Namespaces,
     ignored: &[String],
 ) -> String {
+    pre_hash_string_with(event, namespaces, ignored, &CanonicalIds::default())
+}
+
+/// [`pre_hash_string_ignoring`] reusing the Digital Links validation computed.
+pub(crate) fn pre_hash_string_with(
+    event: &Map<String, Value>,
+    namespaces: &Namespaces,
+    ignored: &[String],
+    ids: &CanonicalIds,
+) -> String {
     PreHash {
         namespaces,
         ignored_extensions: ignored,
+        ids,
     }
     .event(event)
 }

@@ -11,6 +11,7 @@ pub mod document;
 pub mod facet;
 pub mod format;
 pub mod hash;
+pub mod ids;
 pub mod lexical;
 pub mod model;
 mod path;

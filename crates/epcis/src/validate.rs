@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::cbv::{self, Term, Vocab};
 use crate::document::FieldError;
+use crate::ids::CanonicalIds;
 use crate::lexical::{claims_gs1, is_absolute_uri, is_tz_offset, parse_time_ms};
 use crate::model::*;
 use crate::path::Path;
@@ -16,7 +17,12 @@ struct Reader {
     errors: Vec<FieldError>,
     /// False when re-reading an already validated event: skip the costly GS1 checks.
     gs1_checks: bool,
+    /// The Digital Links the GS1 checks computed, kept for the hash, facets and trace record.
+    digital_links: DigitalLinks,
 }
+
+/// Identifiers as written with their canonical Digital Links.
+type DigitalLinks = Vec<(Box<str>, Box<str>)>;
 
 impl Reader {
     fn err(&mut self, p: &Path, message: impl Into<String>) {
@@ -56,9 +62,12 @@ impl Reader {
     fn id<'a>(&mut self, v: &'a Value, p: &Path) -> Option<&'a str> {
         let s = self.uri(v, p)?;
         if self.gs1_checks && claims_gs1(s) {
-            if let Err(e) = gs1::to_digital_link(s) {
-                self.err(p, format!("`{s}` is not a valid GS1 identifier: {e}"));
-                return None;
+            match gs1::to_digital_link(s) {
+                Ok(dl) => self.digital_links.push((s.into(), dl.into_boxed_str())),
+                Err(e) => {
+                    self.err(p, format!("`{s}` is not a valid GS1 identifier: {e}"));
+                    return None;
+                }
             }
         }
         Some(s)
@@ -598,28 +607,30 @@ struct Raw<'a> {
 }
 
 /// Reads and validates one event object; `p` is its pointer from the document root.
+/// Also returns the Digital Links of the event's GS1 identifiers, computed on the way.
 pub(crate) fn read_event<'a>(
     obj: &'a Map<String, Value>,
     p: &Path,
-) -> Result<EventView<'a>, Vec<FieldError>> {
-    read(obj, p, true)
+) -> Result<(EventView<'a>, CanonicalIds), Vec<FieldError>> {
+    read(obj, p, true).map(|(view, links)| (view, CanonicalIds::new(links)))
 }
 
 /// Reads an event that was validated before (e.g. one whose `eventID` was set since),
 /// without the GS1 identifier checks and tolerating errors in fields that do not shape the view.
 pub fn view_event(obj: &Map<String, Value>) -> Option<EventView<'_>> {
     let root = Path::root("");
-    read(obj, &root, false).ok()
+    read(obj, &root, false).ok().map(|(view, _)| view)
 }
 
 fn read<'a>(
     obj: &'a Map<String, Value>,
     p: &Path,
     gs1_checks: bool,
-) -> Result<EventView<'a>, Vec<FieldError>> {
+) -> Result<(EventView<'a>, DigitalLinks), Vec<FieldError>> {
     let mut r = Reader {
         errors: Vec::new(),
         gs1_checks,
+        digital_links: Vec::new(),
     };
     let event_type = match obj.get("type") {
         None => {
@@ -732,12 +743,15 @@ fn read<'a>(
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
-    assemble(event_type, raw).ok_or_else(|| {
-        vec![FieldError {
-            pointer: p.render(),
-            message: "incomplete event".into(),
-        }]
-    })
+    let links = std::mem::take(&mut r.digital_links);
+    assemble(event_type, raw)
+        .map(|view| (view, links))
+        .ok_or_else(|| {
+            vec![FieldError {
+                pointer: p.render(),
+                message: "incomplete event".into(),
+            }]
+        })
 }
 
 /// The per-type rules of the standard (and of its JSON Schema).

@@ -77,10 +77,45 @@ pub struct AiSpec {
 
 /// The spec of AI `code`, if it exists.
 pub fn ai(code: &str) -> Option<&'static AiSpec> {
-    AI_TABLE
-        .binary_search_by(|s| s.code.cmp(code))
-        .ok()
-        .and_then(|i| AI_TABLE.get(i))
+    // Every Digital Link segment and EPC conversion looks AIs up, so this is a direct
+    // index rather than a search over the table's strings.
+    let slot = ai_slot(code)?;
+    let index = AI_INDEX.get_or_init(build_ai_index);
+    match index.get(slot).copied() {
+        Some(NO_AI) | None => None,
+        Some(i) => AI_TABLE.get(usize::from(i)),
+    }
+}
+
+/// Marks a slot of [`AI_INDEX`] that no AI occupies.
+const NO_AI: u16 = u16::MAX;
+
+/// Position in [`AI_TABLE`] of each possible AI code, by [`ai_slot`].
+static AI_INDEX: std::sync::OnceLock<Box<[u16]>> = std::sync::OnceLock::new();
+
+/// A distinct slot for every code of 2 to 4 digits (AI codes are all of that form):
+/// 2 digits at 0..100, 3 at 100..1100, 4 at 1100..11100.
+fn ai_slot(code: &str) -> Option<usize> {
+    let b = code.as_bytes();
+    if !(2..=4).contains(&b.len()) || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = b.iter().fold(0usize, |n, d| n * 10 + usize::from(d - b'0'));
+    Some(match b.len() {
+        2 => n,
+        3 => 100 + n,
+        _ => 1100 + n,
+    })
+}
+
+fn build_ai_index() -> Box<[u16]> {
+    let mut index = vec![NO_AI; 11_100].into_boxed_slice();
+    for (i, spec) in AI_TABLE.iter().enumerate() {
+        if let (Some(slot), Ok(i)) = (ai_slot(spec.code), u16::try_from(i)) {
+            index[slot] = i;
+        }
+    }
+    index
 }
 
 /// All AIs, sorted by code.
@@ -190,6 +225,71 @@ impl AiSpec {
     /// simple content rules (dates, times, zero/non-zero, piece of total, yes/no);
     /// rules needing reference lists (country codes, currencies …) are not checked.
     pub fn validate(&self, value: &str) -> Result<(), Gs1Error> {
+        // Nearly every value is ASCII: check it in place, without collecting characters.
+        if value.is_ascii() {
+            return self.validate_ascii(value);
+        }
+        self.validate_chars(value)
+    }
+
+    /// [`AiSpec::validate`] for an ASCII value, where byte and character positions agree.
+    fn validate_ascii(&self, value: &str) -> Result<(), Gs1Error> {
+        let what = || format!("AI ({})", self.code);
+        let length_err = || Gs1Error::Length {
+            what: what(),
+            found: value.len(),
+            expected: self.length_words(),
+        };
+        let bytes = value.as_bytes();
+        let mut pos = 0usize;
+        for comp in self.components {
+            let left = bytes.len() - pos;
+            if left == 0 && comp.optional {
+                break;
+            }
+            let take = if comp.min == comp.max {
+                comp.min as usize
+            } else {
+                left.min(comp.max as usize)
+            };
+            if left < take || take < comp.min as usize || take == 0 {
+                return Err(length_err());
+            }
+            let part = value.get(pos..pos + take).ok_or_else(length_err)?;
+            if let Some(i) = part
+                .bytes()
+                .position(|b| !comp.charset.contains(char::from(b)))
+            {
+                let ch = char::from(part.as_bytes()[i]);
+                let err_pos = pos + i;
+                return Err(if comp.charset == Charset::Numeric {
+                    Gs1Error::NotNumeric {
+                        what: what(),
+                        pos: err_pos,
+                        ch,
+                    }
+                } else {
+                    Gs1Error::InvalidChar {
+                        what: what(),
+                        pos: err_pos,
+                        ch,
+                        charset: comp.charset.name(),
+                    }
+                });
+            }
+            for linter in comp.linters {
+                self.lint(linter, part)?;
+            }
+            pos += take;
+        }
+        if pos != bytes.len() {
+            return Err(length_err());
+        }
+        Ok(())
+    }
+
+    /// [`AiSpec::validate`] for any value, by characters.
+    fn validate_chars(&self, value: &str) -> Result<(), Gs1Error> {
         let what = || format!("AI ({})", self.code);
         let chars: Vec<char> = value.chars().collect();
         let length_err = || Gs1Error::Length {
@@ -319,5 +419,50 @@ fn check_alpha_pair(part: &str) -> Result<(), String> {
             "check character pair should be {}",
             String::from_utf8_lossy(&expected)
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_finds_every_ai_and_nothing_else() {
+        for spec in AI_TABLE {
+            assert_eq!(ai(spec.code).map(|s| s.code), Some(spec.code));
+        }
+        for other in [
+            "", "0", "1", "9", "00000", "0a", "gtin", "٠١", "99999", "+01", "01 ",
+        ] {
+            assert_eq!(ai(other), None, "{other:?}");
+        }
+        let searched = |code: &str| AI_TABLE.iter().find(|s| s.code == code);
+        for n in 0..10_000 {
+            for code in [format!("{n:02}"), format!("{n:03}"), format!("{n:04}")] {
+                assert_eq!(ai(&code), searched(&code), "{code}");
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_and_character_validation_agree() {
+        for (code, value) in [
+            ("01", "09506000134352"),
+            ("01", "09506000134353"),
+            ("10", "ABC-123"),
+            ("10", "ABC 123"),
+            ("21", "x".repeat(21).as_str()),
+            ("8003", "0950600013435211"),
+            ("00", "106141412345678908"),
+            ("17", "251341"),
+            ("414", "095060001343"),
+        ] {
+            let spec = ai(code).unwrap();
+            assert_eq!(
+                spec.validate_ascii(value),
+                spec.validate_chars(value),
+                "{code} {value}"
+            );
+        }
     }
 }

@@ -197,18 +197,31 @@ impl DigitalLink {
     /// The path `/ai/value/…` of primary key and qualifiers, values percent-encoded.
     pub fn path(&self) -> String {
         let mut out = String::new();
+        self.write_path(&mut out);
+        out
+    }
+
+    /// Appends [`DigitalLink::path`] to `out`.
+    fn write_path(&self, out: &mut String) {
         for e in std::iter::once(&self.primary).chain(&self.qualifiers) {
             out.push('/');
             out.push_str(e.ai);
             out.push('/');
-            out.push_str(&encode_value(&e.value));
+            out.extend(utf8_percent_encode(&e.value, DL_VALUE));
         }
-        out
     }
 
     /// The canonical form `https://id.gs1.org/{ai}/{value}…` (without data attributes).
     pub fn canonical(&self) -> String {
-        format!("{CANONICAL_BASE}{}", self.path())
+        // Built in one buffer: this runs for every identifier of every captured event.
+        let len = std::iter::once(&self.primary)
+            .chain(&self.qualifiers)
+            .map(|e| e.ai.len() + e.value.len() + 2)
+            .sum::<usize>();
+        let mut out = String::with_capacity(CANONICAL_BASE.len() + len + 8);
+        out.push_str(CANONICAL_BASE);
+        self.write_path(&mut out);
+        out
     }
 
     /// The URI on another base (scheme, host, optional stem), with the data attributes.

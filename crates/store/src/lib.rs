@@ -75,6 +75,16 @@ impl NewEvent {
         let event_id = event.event_id().unwrap_or(&hash).to_owned();
         // Serialising a map with string keys cannot fail (serde_json fails only on non-string keys).
         let body = serde_json::to_string(event.json()).unwrap_or_default();
+        // The typed view is read once for the facets and the trace entry; the identifiers'
+        // Digital Links come from validation. Same results as `facets()` and
+        // `TraceEntry::from_json` (whose record takes `eventID` from the object, as here).
+        let (facets, trace) = match event.view() {
+            Some(view) => (
+                event.facets_of(&view),
+                TraceEntry::from_view(&event_id, &view, event.canonical_ids()),
+            ),
+            None => (Vec::new(), None),
+        };
         NewEvent {
             event_id,
             hash,
@@ -82,8 +92,8 @@ impl NewEvent {
             event_time_ms: event.event_time_ms(),
             record_time_ms,
             body,
-            facets: event.facets(),
-            trace: TraceEntry::from_json(event.json()),
+            facets,
+            trace,
         }
     }
 }

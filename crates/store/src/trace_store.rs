@@ -36,6 +36,17 @@ impl TraceEntry {
         TraceEntry::from_record(&EventRecord::from_json(obj)?)
     }
 
+    /// The entry of a validated event, from its typed view (see [`epcis::Event::view`]);
+    /// `event_id` is the event's `eventID`. The same entry as [`TraceEntry::from_json`] of
+    /// the event's object, reusing the identifier conversions validation made.
+    pub fn from_view(
+        event_id: &str,
+        view: &epcis::model::EventView<'_>,
+        ids: &epcis::ids::CanonicalIds,
+    ) -> Option<TraceEntry> {
+        TraceEntry::from_record(&EventRecord::from_view_with(event_id, view, ids))
+    }
+
     /// The entry of a stored event body (for indexing events stored before the index).
     pub fn from_body(body: &str) -> Option<TraceEntry> {
         TraceEntry::from_record(&EventRecord::from_body(body)?)

@@ -3,6 +3,7 @@
 //! whole event bodies. Identifiers are canonical (`gs1::canonical_id`), CBV values bare words.
 
 use epcis::cbv::{self, Vocab};
+use epcis::ids::CanonicalIds;
 use epcis::model::{Action, EventBody, EventView, QuantityElement};
 use epcis::EventType;
 use serde::{Deserialize, Serialize};
@@ -156,10 +157,6 @@ mod action_code {
     }
 }
 
-fn canonical(id: &str) -> String {
-    gs1::canonical_id(id).into_owned()
-}
-
 fn bare(vocab: Vocab, value: &str) -> String {
     cbv::to_bare(vocab, value).into_owned()
 }
@@ -184,39 +181,46 @@ impl EventRecord {
 
     /// The record of a typed event view.
     pub fn from_view(event_id: &str, view: &EventView<'_>) -> EventRecord {
+        EventRecord::from_view_with(event_id, view, &CanonicalIds::default())
+    }
+
+    /// The record of a typed event view, taking identifiers' canonical forms from `ids`
+    /// where the event's validation kept them ([`epcis::Event::canonical_ids`]).
+    pub fn from_view_with(event_id: &str, view: &EventView<'_>, ids: &CanonicalIds) -> EventRecord {
+        let canonical = |id: &str| ids.canonical_id(id).into_owned();
         let c = &view.common;
         let mut links = Vec::new();
         let mut ilmd = None;
         match &view.body {
             EventBody::Object(e) => {
-                push_ids(&mut links, Role::Epc, &e.epc_list);
-                push_quantities(&mut links, Role::Epc, &e.quantity_list);
+                push_ids(&mut links, ids, Role::Epc, &e.epc_list);
+                push_quantities(&mut links, ids, Role::Epc, &e.quantity_list);
                 ilmd = e.ilmd;
             }
             EventBody::Aggregation(e) => {
                 if let Some(p) = e.parent_id {
-                    push_ids(&mut links, Role::Parent, &[p]);
+                    push_ids(&mut links, ids, Role::Parent, &[p]);
                 }
-                push_ids(&mut links, Role::Child, &e.child_epcs);
-                push_quantities(&mut links, Role::Child, &e.child_quantity_list);
+                push_ids(&mut links, ids, Role::Child, &e.child_epcs);
+                push_quantities(&mut links, ids, Role::Child, &e.child_quantity_list);
             }
             EventBody::Association(e) => {
-                push_ids(&mut links, Role::Parent, &[e.parent_id]);
-                push_ids(&mut links, Role::Child, &e.child_epcs);
-                push_quantities(&mut links, Role::Child, &e.child_quantity_list);
+                push_ids(&mut links, ids, Role::Parent, &[e.parent_id]);
+                push_ids(&mut links, ids, Role::Child, &e.child_epcs);
+                push_quantities(&mut links, ids, Role::Child, &e.child_quantity_list);
             }
             EventBody::Transaction(e) => {
                 if let Some(p) = e.parent_id {
-                    push_ids(&mut links, Role::Parent, &[p]);
+                    push_ids(&mut links, ids, Role::Parent, &[p]);
                 }
-                push_ids(&mut links, Role::Epc, &e.epc_list);
-                push_quantities(&mut links, Role::Epc, &e.quantity_list);
+                push_ids(&mut links, ids, Role::Epc, &e.epc_list);
+                push_quantities(&mut links, ids, Role::Epc, &e.quantity_list);
             }
             EventBody::Transformation(e) => {
-                push_ids(&mut links, Role::Input, &e.input_epc_list);
-                push_quantities(&mut links, Role::Input, &e.input_quantity_list);
-                push_ids(&mut links, Role::Output, &e.output_epc_list);
-                push_quantities(&mut links, Role::Output, &e.output_quantity_list);
+                push_ids(&mut links, ids, Role::Input, &e.input_epc_list);
+                push_quantities(&mut links, ids, Role::Input, &e.input_quantity_list);
+                push_ids(&mut links, ids, Role::Output, &e.output_epc_list);
+                push_quantities(&mut links, ids, Role::Output, &e.output_quantity_list);
                 ilmd = e.ilmd;
             }
         }
@@ -286,22 +290,27 @@ impl EventRecord {
     }
 }
 
-fn push_ids(links: &mut Vec<Link>, role: Role, ids: &[&str]) {
+fn push_ids(links: &mut Vec<Link>, canon: &CanonicalIds, role: Role, ids: &[&str]) {
     for id in ids {
         links.push(Link {
             role,
-            node: canonical(id),
+            node: canon.canonical_id(id).into_owned(),
             quantity: None,
             uom: None,
         });
     }
 }
 
-fn push_quantities(links: &mut Vec<Link>, role: Role, list: &[QuantityElement<'_>]) {
+fn push_quantities(
+    links: &mut Vec<Link>,
+    canon: &CanonicalIds,
+    role: Role,
+    list: &[QuantityElement<'_>],
+) {
     for q in list {
         links.push(Link {
             role,
-            node: canonical(q.epc_class),
+            node: canon.canonical_id(q.epc_class).into_owned(),
             quantity: q.quantity,
             uom: q.uom.map(str::to_owned),
         });

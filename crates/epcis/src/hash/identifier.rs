@@ -2,19 +2,42 @@
 //! (CBV 2.0 §8.9 rules 17 and 18). The conversion to a canonical Digital Link is the
 //! `gs1` crate's; this module only narrows it to what the hash keeps.
 
+use crate::ids::CanonicalIds;
+
 /// The hash form of `text` if it is a GS1 identifier (EPC URN, EPC class or pattern URN,
 /// or Digital Link), else `None`.
+#[cfg(test)]
 pub(crate) fn canonical_identifier(text: &str) -> Option<String> {
-    let canonical = if text.starts_with("urn:epc:id:") || text.starts_with("urn:epc:class:") {
-        gs1::to_digital_link(text).ok()?
+    canonical_identifier_with(text, &CanonicalIds::default())
+}
+
+/// [`canonical_identifier`], taking the Digital Link from `ids` when validation kept it.
+pub(crate) fn canonical_identifier_with(text: &str, ids: &CanonicalIds) -> Option<String> {
+    let converted;
+    let canonical: &str = if text.starts_with("urn:epc:id:") || text.starts_with("urn:epc:class:") {
+        match ids.digital_link(text) {
+            Some(dl) => dl,
+            None => {
+                converted = gs1::to_digital_link(text).ok()?;
+                &converted
+            }
+        }
     } else if text.starts_with("urn:epc:idpat:") {
-        pattern_class(text)?
+        converted = pattern_class(text)?;
+        &converted
     } else if text.starts_with("https://") || text.starts_with("http://") {
-        gs1::to_digital_link(&with_numeric_keys(text)).ok()?
+        let keyed = with_numeric_keys(text);
+        match ids.digital_link(&keyed) {
+            Some(dl) => dl,
+            None => {
+                converted = gs1::to_digital_link(&keyed).ok()?;
+                &converted
+            }
+        }
     } else {
         return None;
     };
-    constrain(&canonical)
+    constrain(canonical)
 }
 
 /// A pattern URN that fixes everything but the serial (`urn:epc:idpat:sgtin:4012345.066666.*`)
@@ -121,22 +144,35 @@ fn constrain(dl: &str) -> Option<String> {
     let without_query = dl.split(['?', '#']).next().unwrap_or(dl);
     let path = without_query.strip_prefix(CANONICAL_ROOT)?;
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let chunks = segments.chunks_exact(2);
-    if !chunks.remainder().is_empty() {
+    if !segments.len().is_multiple_of(2) {
         return None;
     }
-    let pairs: Vec<(&str, &str)> = chunks.map(|pair| (pair[0], pair[1])).collect();
-    let (primary_ai, primary_value) = *pairs.first()?;
-    let mut out = format!("{CANONICAL_ROOT}{primary_ai}/{primary_value}");
-    let qualifier = kept_qualifiers(primary_ai)
-        .iter()
-        .find_map(|wanted| pairs[1..].iter().find(|(ai, _)| ai == wanted));
+    let (primary_ai, primary_value) = (*segments.first()?, *segments.get(1)?);
+    let qualifiers = segments.get(2..).unwrap_or_default();
+    let qualifier = kept_qualifiers(primary_ai).iter().find_map(|wanted| {
+        qualifiers
+            .chunks_exact(2)
+            .find(|pair| pair[0] == *wanted)
+            .map(|pair| (pair[0], pair[1]))
+    });
+    // One buffer: this runs for every identifier of every hashed event.
+    let mut out = String::with_capacity(without_query.len());
+    out.push_str(CANONICAL_ROOT);
+    out.push_str(primary_ai);
+    out.push('/');
+    out.push_str(primary_value);
     if let Some((ai, value)) = qualifier {
-        out.push_str(&format!("/{ai}/{value}"));
+        out.push('/');
+        out.push_str(ai);
+        out.push('/');
+        out.push_str(value);
     }
     // The hash keeps `'` literal (a sub-delimiter, legal in a path segment) where the
     // canonical Digital Link escapes it.
-    Some(out.replace("%27", "'"))
+    if out.contains("%27") {
+        out = out.replace("%27", "'");
+    }
+    Some(out)
 }
 
 #[cfg(test)]

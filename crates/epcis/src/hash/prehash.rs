@@ -2,9 +2,12 @@
 //! property order, then the business transactions, sources, destinations, ILMD and user
 //! extensions as sorted `key=value` runs, all concatenated without separators.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::context::Namespaces;
+use crate::ids::CanonicalIds;
 
 use super::time::canonical_time;
 use super::value::{canonical_value, expanded_name, Vocabulary};
@@ -139,6 +142,24 @@ const TYPED_LISTS: [(&str, &str, Vocabulary); 3] = [
     ),
 ];
 
+/// The most fields of one ordered list, which [`position`] indexes into.
+const MAX_FIELDS: usize = 24;
+
+const _: () = assert!(
+    EVENT.len() <= MAX_FIELDS
+        && SENSOR_REPORT.len() <= MAX_FIELDS
+        && SENSOR_METADATA.len() <= MAX_FIELDS
+        && SENSOR_ELEMENT.len() <= MAX_FIELDS
+        && QUANTITY_ELEMENT.len() <= MAX_FIELDS
+        && PERSISTENT_DISPOSITION.len() <= MAX_FIELDS
+        && LOCATION.len() <= MAX_FIELDS
+);
+
+/// Where `key` stands in a property order, if it is one of its fields.
+fn position(order: &[Field], key: &str) -> Option<usize> {
+    order.iter().position(|(name, _)| *name == key)
+}
+
 /// Event fields that never take part in the hash.
 const IGNORED: [&str; 4] = ["type", "eventID", "recordTime", "errorDeclaration"];
 
@@ -150,6 +171,8 @@ pub(crate) struct PreHash<'a> {
     pub(crate) namespaces: &'a Namespaces,
     /// Extension fields (as `{namespace}local`) the document says to leave out.
     pub(crate) ignored_extensions: &'a [String],
+    /// Digital Links validation already computed.
+    pub(crate) ids: &'a CanonicalIds,
 }
 
 impl PreHash<'_> {
@@ -159,15 +182,16 @@ impl PreHash<'_> {
             .get("type")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let mut out = format!("eventType={}", event_type.trim());
-        for (name, kind) in EVENT {
-            if let Some(value) = event.get(*name) {
-                out.extend(self.field(name, *kind, value));
-            }
-        }
+        // One pass over the object sorts its members into the ordered fields and the rest
+        // (rather than a hashed lookup of every field the order names).
+        let mut ordered = [None; MAX_FIELDS];
         let mut rest: Vec<String> = Vec::new();
         for (key, value) in event {
-            if self.is_ordered_or_ignored(key) {
+            if let Some(slot) = position(EVENT, key).and_then(|i| ordered.get_mut(i)) {
+                *slot = Some(value);
+                continue;
+            }
+            if self.is_ignored(key) {
                 continue;
             }
             match TYPED_LISTS.iter().find(|(list, _, _)| list == key) {
@@ -177,19 +201,26 @@ impl PreHash<'_> {
                 None => rest.extend(self.generic(&expanded_name(key, self.namespaces), value)),
             }
         }
+        let mut out = format!("eventType={}", event_type.trim());
+        for ((name, kind), value) in EVENT.iter().zip(ordered) {
+            if let Some(value) = value {
+                out.extend(self.field(name, *kind, value));
+            }
+        }
         rest.sort();
         out.extend(rest);
         out
     }
 
-    fn is_ordered_or_ignored(&self, key: &str) -> bool {
+    /// Whether a member that is not an ordered field stays out of the hash.
+    fn is_ignored(&self, key: &str) -> bool {
         key.starts_with('@')
             || IGNORED.contains(&key)
             || COMMENTS.contains(&key)
-            || EVENT.iter().any(|(name, _)| *name == key)
-            || self
-                .ignored_extensions
-                .contains(&expanded_name(key, self.namespaces))
+            || (!self.ignored_extensions.is_empty()
+                && self
+                    .ignored_extensions
+                    .contains(&expanded_name(key, self.namespaces)))
     }
 
     /// The entries one standard field contributes, sorted (several for arrays).
@@ -202,7 +233,7 @@ impl PreHash<'_> {
                     canonical_time(text).unwrap_or_else(|| text.to_string())
                 })
                 .filter(|text| !text.is_empty())
-                .map(|text| format!("{name}={text}"))
+                .map(|text| entry(name, &text))
                 .collect(),
             Kind::Value(vocabulary) => self.values(name, vocabulary, value),
             Kind::EpcList => {
@@ -231,26 +262,29 @@ impl PreHash<'_> {
     fn values(&self, name: &str, vocabulary: Option<Vocabulary>, value: &Value) -> Vec<String> {
         scalars(value)
             .into_iter()
-            .map(|text| canonical_value(&text, vocabulary, self.namespaces))
+            .map(|text| canonical_value(&text, vocabulary, self.namespaces, self.ids))
             .filter(|text| !text.is_empty())
-            .map(|text| format!("{name}={text}"))
+            .map(|text| entry(name, &text))
             .collect()
     }
 
     /// The body of a structure: its ordered fields, then its extensions, sorted.
     fn structure(&self, order: &[Field], object: &Map<String, Value>) -> String {
+        let mut ordered = [None; MAX_FIELDS];
+        let mut extensions: Vec<String> = Vec::new();
+        for (key, value) in object {
+            if let Some(slot) = position(order, key).and_then(|i| ordered.get_mut(i)) {
+                *slot = Some(value);
+            } else if !key.starts_with('@') && !COMMENTS.contains(&key.as_str()) {
+                extensions.extend(self.generic(&expanded_name(key, self.namespaces), value));
+            }
+        }
         let mut out = String::new();
-        for (name, kind) in order {
-            if let Some(value) = object.get(*name) {
+        for ((name, kind), value) in order.iter().zip(ordered) {
+            if let Some(value) = value {
                 out.extend(self.field(name, *kind, value));
             }
         }
-        let mut extensions: Vec<String> = object
-            .iter()
-            .filter(|(key, _)| !key.starts_with('@') && !COMMENTS.contains(&key.as_str()))
-            .filter(|(key, _)| !order.iter().any(|(name, _)| name == key))
-            .flat_map(|(key, value)| self.generic(&expanded_name(key, self.namespaces), value))
-            .collect();
         extensions.sort();
         out.extend(extensions);
         out
@@ -294,7 +328,7 @@ impl PreHash<'_> {
                 let mut text = object
                     .get("@value")
                     .map(|inner| scalars(inner).concat())
-                    .map(|raw| canonical_value(&raw, None, self.namespaces))
+                    .map(|raw| canonical_value(&raw, None, self.namespaces, self.ids))
                     .filter(|text| !text.is_empty())
                     .map(|text| format!("={text}"))
                     .unwrap_or_default();
@@ -311,11 +345,11 @@ impl PreHash<'_> {
             }
             scalar => {
                 let text = scalars(scalar).concat();
-                let text = canonical_value(&text, None, self.namespaces);
+                let text = canonical_value(&text, None, self.namespaces, self.ids);
                 if text.is_empty() {
                     vec![name.to_string()]
                 } else {
-                    vec![format!("{name}={text}")]
+                    vec![entry(name, &text)]
                 }
             }
         }
@@ -323,23 +357,33 @@ impl PreHash<'_> {
 }
 
 /// The elements of an array, or the value itself when it is not one.
-fn elements(value: &Value) -> Box<dyn Iterator<Item = &Value> + '_> {
+fn elements(value: &Value) -> std::slice::Iter<'_, Value> {
     match value {
-        Value::Array(items) => Box::new(items.iter()),
-        other => Box::new(std::iter::once(other)),
+        Value::Array(items) => items.iter(),
+        other => std::slice::from_ref(other).iter(),
     }
 }
 
 /// The scalar texts in a value: a string, number or boolean, or an array of them.
-fn scalars(value: &Value) -> Vec<String> {
+fn scalars(value: &Value) -> Vec<Cow<'_, str>> {
     elements(value)
         .filter_map(|element| match element {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Bool(b) => Some(b.to_string()),
+            Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+            Value::Number(n) => Some(Cow::Owned(n.to_string())),
+            Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
             _ => None,
         })
         .collect()
+}
+
+/// `{name}={text}`, built in one allocation (no formatting machinery: this runs for
+/// every value of every hashed event).
+fn entry(name: &str, text: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 1 + text.len());
+    out.push_str(name);
+    out.push('=');
+    out.push_str(text);
+    out
 }
 
 /// `[name + body]` when the body is not empty, else nothing (rule 4: absent data adds nothing).
@@ -347,6 +391,9 @@ fn non_empty(name: &str, body: String) -> Vec<String> {
     if body.is_empty() {
         Vec::new()
     } else {
-        vec![format!("{name}{body}")]
+        let mut out = String::with_capacity(name.len() + body.len());
+        out.push_str(name);
+        out.push_str(&body);
+        vec![out]
     }
 }

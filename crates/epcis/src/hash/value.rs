@@ -6,8 +6,9 @@ use std::borrow::Cow;
 
 use crate::context::Namespaces;
 
-use super::identifier::canonical_identifier;
+use super::identifier::canonical_identifier_with;
 use super::number::canonical_number;
+use crate::ids::CanonicalIds;
 
 /// The standard vocabulary a field's bare-string values belong to (JSON-LD writes
 /// `"bizStep": "receiving"` where XML writes the full URI).
@@ -57,6 +58,7 @@ pub(crate) fn canonical_value(
     raw: &str,
     vocabulary: Option<Vocabulary>,
     namespaces: &Namespaces,
+    ids: &CanonicalIds,
 ) -> String {
     let text = raw.trim();
     if let Some(vocabulary) = vocabulary {
@@ -69,7 +71,7 @@ pub(crate) fn canonical_value(
     if let Some(number) = canonical_number(&text) {
         return number;
     }
-    canonical_identifier(&text).unwrap_or_else(|| text.into_owned())
+    canonical_identifier_with(&text, ids).unwrap_or_else(|| text.into_owned())
 }
 
 /// A CBV term written without its namespace: `in_transit`, `Temperature`.
@@ -138,32 +140,57 @@ mod tests {
     fn vocabularies_and_urns() {
         let ns = ns();
         assert_eq!(
-            canonical_value("receiving", Some(Vocabulary::BizStep), &ns),
+            canonical_value(
+                "receiving",
+                Some(Vocabulary::BizStep),
+                &ns,
+                &CanonicalIds::default()
+            ),
             "https://ref.gs1.org/cbv/BizStep-receiving"
         );
         assert_eq!(
             canonical_value(
                 " urn:epcglobal:cbv:disp:in_transit ",
                 Some(Vocabulary::Disposition),
-                &ns
+                &ns,
+                &CanonicalIds::default()
             ),
             "https://ref.gs1.org/cbv/Disp-in_transit"
         );
         assert_eq!(
-            canonical_value("Dimensionless", Some(Vocabulary::Gs1), &ns),
+            canonical_value(
+                "Dimensionless",
+                Some(Vocabulary::Gs1),
+                &ns,
+                &CanonicalIds::default()
+            ),
             "https://gs1.org/voc/Dimensionless"
         );
         assert_eq!(
-            canonical_value("gs1:Temperature", None, &ns),
+            canonical_value("gs1:Temperature", None, &ns, &CanonicalIds::default()),
             "https://gs1.org/voc/Temperature"
         );
         assert_eq!(
-            canonical_value("urn:epcglobal:cbv:bt:4012345000009:ASN1099", None, &ns),
+            canonical_value(
+                "urn:epcglobal:cbv:bt:4012345000009:ASN1099",
+                None,
+                &ns,
+                &CanonicalIds::default()
+            ),
             "urn:epcglobal:cbv:bt:4012345000009:ASN1099"
         );
-        assert_eq!(canonical_value("OBSERVE", None, &ns), "OBSERVE");
-        assert_eq!(canonical_value("+01:00", None, &ns), "+01:00");
-        assert_eq!(canonical_value("12.10", None, &ns), "12.1");
+        assert_eq!(
+            canonical_value("OBSERVE", None, &ns, &CanonicalIds::default()),
+            "OBSERVE"
+        );
+        assert_eq!(
+            canonical_value("+01:00", None, &ns, &CanonicalIds::default()),
+            "+01:00"
+        );
+        assert_eq!(
+            canonical_value("12.10", None, &ns, &CanonicalIds::default()),
+            "12.1"
+        );
     }
 
     #[test]
