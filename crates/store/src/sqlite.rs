@@ -5,6 +5,7 @@
 
 mod accounts;
 mod baseline;
+mod checkpoint;
 mod links;
 mod query;
 mod recalls;
@@ -58,7 +59,8 @@ pub struct SqliteOptions {
     pub cache_mib: i64,
     /// Most events (roughly) committed in one group; bounds commit latency.
     pub max_group_events: usize,
-    /// Pages in the write-ahead log before SQLite checkpoints it into the database.
+    /// Pages in the write-ahead log past which the writer itself checkpoints it into the
+    /// database (times ten: normally the checkpoint thread does it every half second).
     pub wal_autocheckpoint: i64,
 }
 
@@ -77,6 +79,7 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     writer: Option<SyncSender<Request>>,
     thread: Option<JoinHandle<()>>,
+    checkpointer: Option<JoinHandle<()>>,
     readers: ReaderPool,
     /// Jobs claimed by this store. One process owns a SQLite database, so a job marked
     /// running but not claimed here was left by an earlier run and may be claimed again.
@@ -97,7 +100,8 @@ impl SqliteStore {
         configure_writer(&conn, &options)?;
         schema::migrate(&mut conn, now_ms())?;
         trace_index::catch_up(&mut conn)?;
-        let writer = Writer::new(conn, options.max_group_events.max(1))?;
+        let (commits, checkpointer) = checkpoint::spawn(path)?;
+        let writer = Writer::new(conn, options.max_group_events.max(1), commits)?;
         // Bounded so a flood of callers waits on the queue rather than growing memory.
         let (tx, rx) = mpsc::sync_channel(1024);
         let thread = std::thread::Builder::new()
@@ -107,6 +111,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             writer: Some(tx),
             thread: Some(thread),
+            checkpointer: Some(checkpointer),
             readers: ReaderPool::new(path, options),
             claimed: Mutex::new(HashSet::new()),
             trace_records: RecordCache::new(RECORD_CACHE_BYTES),
@@ -175,6 +180,10 @@ impl Drop for SqliteStore {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+        // The writer held the checkpoint thread's signal: with it gone that thread ends too.
+        if let Some(thread) = self.checkpointer.take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -194,10 +203,12 @@ fn configure_writer(conn: &Connection, options: &SqliteOptions) -> Result<(), St
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "cache_size", -options.cache_mib.max(1) * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // The checkpoint thread (sqlite::checkpoint) keeps the WAL short; SQLite's own checkpoint
+    // on the committing thread is only the safety net.
     conn.pragma_update(
         None,
         "wal_autocheckpoint",
-        options.wal_autocheckpoint.max(1),
+        options.wal_autocheckpoint.max(1).saturating_mul(10),
     )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())

@@ -124,11 +124,17 @@ pub(super) struct Writer {
     max_group: usize,
     /// Set when a savepoint could not be rolled back: the whole group must then be abandoned.
     poisoned: bool,
+    /// Told of every commit (see `sqlite::checkpoint`).
+    commits: SyncSender<()>,
 }
 
 impl Writer {
     /// Takes over a migrated connection.
-    pub(super) fn new(conn: Connection, max_group: usize) -> Result<Writer, StoreError> {
+    pub(super) fn new(
+        conn: Connection,
+        max_group: usize,
+        commits: SyncSender<()>,
+    ) -> Result<Writer, StoreError> {
         let mut writer = Writer {
             conn,
             next_seq: 1,
@@ -136,6 +142,7 @@ impl Writer {
             terms: TermCache::new(TERM_CACHE_CAPACITY),
             max_group,
             poisoned: false,
+            commits,
         };
         writer.reload()?;
         Ok(writer)
@@ -219,6 +226,9 @@ impl Writer {
             if let Err(e) = self.reload() {
                 tracing::error!(error = %e, "cannot re-read writer state after a failed commit");
             }
+        } else {
+            // Full means a checkpoint is already due; a stopped checkpointer leaves it to SQLite.
+            let _ = self.commits.try_send(());
         }
         for answer in answers {
             answer.send(failure.as_deref());
