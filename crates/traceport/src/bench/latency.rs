@@ -43,6 +43,9 @@ pub struct Loaded {
     pub events: usize,
 }
 
+/// Most events appended at once while loading (several generated documents).
+const LOAD_APPEND_EVENTS: usize = 20_000;
+
 /// Generates `events` events and appends them straight to the fresh store at `at`
 /// (generation and parsing on one thread, appends on this one, so both cores work).
 pub fn load(
@@ -57,7 +60,7 @@ pub fn load(
     let stride = (events / (targets.max(1) * 8)).max(1);
     let bar = crate::commands::generate::bar(events as u64);
     let started = Instant::now();
-    let (tx, rx) = mpsc::sync_channel::<Result<(Vec<NewEvent>, Vec<String>), CliError>>(4);
+    let (tx, rx) = mpsc::sync_channel::<Result<(Vec<NewEvent>, Vec<String>), CliError>>(32);
     let producer = std::thread::spawn(move || {
         let mut seen = 0usize;
         for (i, document) in synth::documents(seed, events, per_document).enumerate() {
@@ -78,8 +81,17 @@ pub fn load(
     });
     let mut picked = Vec::new();
     let mut stored = 0usize;
-    for batch in rx {
-        let (events, targets) = batch?;
+    while let Ok(first) = rx.recv() {
+        let (mut events, targets) = first?;
+        picked.extend(targets);
+        // Documents prepared while the last append ran go in together: one bigger commit
+        // writes each index page once for many more keys.
+        while events.len() < LOAD_APPEND_EVENTS {
+            let Ok(next) = rx.try_recv() else { break };
+            let (more, targets) = next?;
+            events.extend(more);
+            picked.extend(targets);
+        }
         let n = events.len();
         let outcome = store.append(events, AppendMode::AllOrNothing)?;
         if !outcome.all_stored() {
@@ -88,7 +100,6 @@ pub fn load(
             ));
         }
         stored += n;
-        picked.extend(targets);
         bar.inc(n as u64);
     }
     producer
