@@ -568,6 +568,28 @@ async fn acknowledge(
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
+/// Whether `caller` may close the recall: its role (an official, or the declaring
+/// organisation) and, for a provincial official, the jurisdiction rule.
+async fn check_may_close(
+    state: &AppState,
+    caller: &Caller,
+    status: &RecallStatus,
+) -> Result<(), ApiError> {
+    let r = &status.recall;
+    require(
+        caller,
+        Action::CloseRecall {
+            declarer: r.declarer_org(),
+        },
+    )?;
+    require_jurisdiction(state, caller, &r.lots, &r.affected, &r.unregistered_sites).await
+}
+
+/// Whether the recall page offers `caller` the closing form (the checks of [`close_for`]).
+pub(crate) async fn may_close(state: &AppState, caller: &Caller, status: &RecallStatus) -> bool {
+    check_may_close(state, caller, status).await.is_ok()
+}
+
 /// Closes a recall for `caller`.
 pub(crate) async fn close_for(
     state: &AppState,
@@ -576,14 +598,7 @@ pub(crate) async fn close_for(
     note: Option<String>,
 ) -> Result<RecallStatus, ApiError> {
     let status = visible(state, caller, id).await?;
-    require(
-        caller,
-        Action::CloseRecall {
-            declarer: status.recall.declarer_org(),
-        },
-    )?;
-    let r = &status.recall;
-    require_jurisdiction(state, caller, &r.lots, &r.affected, &r.unregistered_sites).await?;
+    check_may_close(state, caller, &status).await?;
     if status.recall.state == RecallState::Closed {
         return Err(ApiError::new(
             crate::problem::ExceptionType::ResourceAlreadyExists,

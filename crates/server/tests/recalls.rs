@@ -1011,7 +1011,11 @@ async fn provincial_officials_recall_within_their_province() {
         "{body}"
     );
     let r = post(&w.official, s.url("/recalls"), dc_lot).await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    assert_eq!(r.status(), 201);
+    let lot79_recall = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // The declaration form says the same.
     user(
@@ -1042,6 +1046,19 @@ async fn provincial_officials_recall_within_their_province() {
         page.contains("official of province 79") && page.contains("province 01"),
         "{page}"
     );
+    // The recall page offers the closing form only to whoever may close: 79's official sees
+    // it on the LOT79 recall, and reads but cannot close a national recall of LOT1.
+    let r = post(&w.official, s.url("/recalls"), declaration()).await;
+    assert_eq!(r.status(), 201);
+    let lot1_recall = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = text_of(&b, &s.url(&format!("/ui/recalls/{lot1_recall}?lang=en"))).await;
+    assert!(page.contains("Listeria monocytogenes"), "{page}");
+    assert!(!page.contains("Close the recall"), "{page}");
+    let page = text_of(&b, &s.url(&format!("/ui/recalls/{lot79_recall}?lang=en"))).await;
+    assert!(page.contains("Close the recall"), "{page}");
 }
 
 /// Two servers on one PostgreSQL store, as two processes behind a load balancer: recalls

@@ -361,9 +361,7 @@ async fn detail(
     if s.recall.state == RecallState::Open && mine.is_some_and(|a| a.at_ms.is_none()) {
         body.push_str(&acknowledge_form(lang, &headers, &s));
     }
-    let may_close =
-        is_official(&caller) || (s.recall.declarer_org() == Some(org) && !org.is_empty());
-    if s.recall.state == RecallState::Open && may_close {
+    if s.recall.state == RecallState::Open && recalls::may_close(&state, &caller, &s).await {
         body.push_str(&format!(
             "<h2>{}</h2><form method=\"post\" action=\"/ui/recalls/{}/close{}\">{}\
              <label>{} <input name=\"note\" maxlength=\"2000\"></label><button>{}</button></form>",
