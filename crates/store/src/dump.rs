@@ -505,11 +505,86 @@ pub(crate) fn read(
             ),
         ));
     }
-    Ok(input
+    let rows = input
         .lines()
         .enumerate()
         .filter(|(_, line)| !matches!(line, Ok(l) if l.trim().is_empty()))
-        .map(|(i, line)| parse_row(i + 2, &line.map_err(io_error)?)))
+        .map(|(i, line)| parse_row(i + 2, &line.map_err(io_error)?));
+    Ok(FacetUpgrade {
+        rows,
+        term: None,
+        last_id: 0,
+        pending: None,
+    })
+}
+
+/// `facet_text` of dumps made before schema 700, when text facets were stored as
+/// `(field_id, value, seq)`; read into today's `facet_terms` and `facet_postings`.
+const LEGACY_FACET_TEXT: Table = Table {
+    name: "facet_text",
+    columns: &[("field_id", Int), ("value", Text), ("seq", Int)],
+    order_by: "field_id, value, seq",
+};
+
+/// Turns legacy `facet_text` rows into terms and postings as they stream past. The dump
+/// lists them in `(field_id, value, seq)` order, so each term's rows are contiguous: a
+/// term row is emitted at the first of them, numbered in order, then one posting per row.
+struct FacetUpgrade<I> {
+    rows: I,
+    /// The term of the previous legacy row, and its id.
+    term: Option<(i64, String, i64)>,
+    last_id: i64,
+    /// A posting to emit after the term row just emitted.
+    pending: Option<Row>,
+}
+
+impl<I: Iterator<Item = Result<Row, StoreError>>> Iterator for FacetUpgrade<I> {
+    type Item = Result<Row, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(row) = self.pending.take() {
+            return Some(Ok(row));
+        }
+        let row = match self.rows.next()? {
+            Ok(row) if row.table.name == LEGACY_FACET_TEXT.name => row,
+            other => return Some(other),
+        };
+        let (Some(Value::Int(field_id)), Some(Value::Text(value)), Some(Value::Int(seq))) = (
+            row.values.first().cloned(),
+            row.values.get(1).cloned(),
+            row.values.get(2).cloned(),
+        ) else {
+            return Some(Err(StoreError::Database(
+                "dump: a facet_text row without field, value and seq".into(),
+            )));
+        };
+        let (postings, terms) = match (table("facet_postings"), table("facet_terms")) {
+            (Some(p), Some(t)) => (p, t),
+            _ => return Some(Err(StoreError::Database("dump: no facet tables".into()))),
+        };
+        let same = matches!(&self.term, Some((f, v, _)) if *f == field_id && *v == value);
+        if !same {
+            self.last_id += 1;
+            self.term = Some((field_id, value.clone(), self.last_id));
+        }
+        let term_id = self.term.as_ref().map_or(self.last_id, |t| t.2);
+        let posting = Row {
+            table: postings,
+            values: vec![Value::Int(term_id), Value::Int(seq)],
+        };
+        if same {
+            return Some(Ok(posting));
+        }
+        self.pending = Some(posting);
+        Some(Ok(Row {
+            table: terms,
+            values: vec![
+                Value::Int(term_id),
+                Value::Int(field_id),
+                Value::Text(value),
+            ],
+        }))
+    }
 }
 
 fn parse_row(line_no: usize, line: &str) -> Result<Row, StoreError> {
@@ -517,7 +592,9 @@ fn parse_row(line_no: usize, line: &str) -> Result<Row, StoreError> {
     let name = v["t"]
         .as_str()
         .ok_or_else(|| bad(line_no, "no table name"))?;
-    let table = table(name).ok_or_else(|| bad(line_no, &format!("unknown table {name}")))?;
+    let table = table(name)
+        .or((name == LEGACY_FACET_TEXT.name).then_some(&LEGACY_FACET_TEXT))
+        .ok_or_else(|| bad(line_no, &format!("unknown table {name}")))?;
     let raw = v["r"]
         .as_array()
         .ok_or_else(|| bad(line_no, "no row values"))?;
@@ -590,6 +667,39 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(rows, vec![row, num]);
+    }
+
+    /// A dump made before schema 700 restores its text facets as terms and postings.
+    #[test]
+    fn legacy_facet_rows_become_terms_and_postings() {
+        let mut dump = Vec::new();
+        write_header(&mut dump, 601).unwrap();
+        dump.extend_from_slice(
+            b"{\"t\":\"facet_text\",\"r\":[1,\"urn:a\",1]}\n\
+              {\"t\":\"facet_text\",\"r\":[1,\"urn:a\",2]}\n\
+              {\"t\":\"facet_text\",\"r\":[1,\"urn:b\",2]}\n\
+              {\"t\":\"facet_text\",\"r\":[2,\"urn:a\",3]}\n\
+              {\"t\":\"facet_num\",\"r\":[3,5.0,3]}\n",
+        );
+        let rows: Vec<(&str, Vec<Value>)> = read(&mut &dump[..], 700)
+            .unwrap()
+            .map(|r| r.map(|r| (r.table.name, r.values)))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let (t, i) = (|s: &str| Value::Text(s.into()), Value::Int);
+        assert_eq!(
+            rows,
+            vec![
+                ("facet_terms", vec![i(1), i(1), t("urn:a")]),
+                ("facet_postings", vec![i(1), i(1)]),
+                ("facet_postings", vec![i(1), i(2)]),
+                ("facet_terms", vec![i(2), i(1), t("urn:b")]),
+                ("facet_postings", vec![i(2), i(2)]),
+                ("facet_terms", vec![i(3), i(2), t("urn:a")]),
+                ("facet_postings", vec![i(3), i(3)]),
+                ("facet_num", vec![i(3), Value::Real(5.0), i(3)]),
+            ]
+        );
     }
 
     #[test]

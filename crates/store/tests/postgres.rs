@@ -80,8 +80,9 @@ fn two_stores_on_one_database_get_dense_distinct_seqs() {
 fn a_job_is_claimed_once_until_its_lease_lapses() {
     let Some(db) = pg() else { return };
     let url = db.url().unwrap().to_owned();
+    // Long enough that a loaded machine does not let a lease lapse between two claims.
     let short = PgOptions {
-        job_lease: Duration::from_millis(300),
+        job_lease: Duration::from_millis(2000),
         ..PgOptions::default()
     };
     let a = PgStore::open_with(&url, short.clone()).unwrap();
@@ -92,7 +93,7 @@ fn a_job_is_claimed_once_until_its_lease_lapses() {
     assert!(a.claim_capture_job(&job.id).unwrap());
     assert!(!b.claim_capture_job(&job.id).unwrap());
     assert!(!a.claim_capture_job(&job.id).unwrap());
-    std::thread::sleep(Duration::from_millis(600));
+    std::thread::sleep(Duration::from_millis(2500));
     assert!(
         b.claim_capture_job(&job.id).unwrap(),
         "the lapsed claim is taken over"
@@ -100,7 +101,7 @@ fn a_job_is_claimed_once_until_its_lease_lapses() {
     assert!(!a.claim_capture_job(&job.id).unwrap());
     b.finish_capture_job(&job.id, true, 0, &serde_json::json!([]))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(600));
+    std::thread::sleep(Duration::from_millis(2500));
     assert!(
         !a.claim_capture_job(&job.id).unwrap(),
         "finished jobs stay finished"

@@ -951,6 +951,72 @@ pub fn backup_then_restore_gives_the_same_store(db: &TestDb) {
     );
 }
 
+/// A dump made before text facets were interned (schema 601: `facet_text` rows) restores
+/// into today's terms and postings and answers the same.
+pub fn a_dump_from_before_interned_facets_restores(db: &TestDb) {
+    let original = db.open();
+    fixture(&*original);
+    let by_epc = Query {
+        conditions: vec![Condition::TextLike {
+            fields: vec![s("epc")],
+            patterns: vec![s("urn:epc:id:sgtin:%")],
+        }],
+        ..Query::default()
+    };
+    let before = (observe(&*original), all_seqs(&*original, &by_epc, 4));
+    drop(original);
+    let mut dump = Vec::new();
+    db.location().backup(&mut dump).unwrap();
+    // Rewrite the dump as schema 601 wrote it: one facet_text row per posting.
+    let text = String::from_utf8(dump).unwrap();
+    let mut lines = text.lines();
+    let mut header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    header["schemaVersion"] = serde_json::json!(601);
+    let mut terms = std::collections::HashMap::new();
+    let mut legacy = Vec::new();
+    let mut other = Vec::new();
+    for line in lines {
+        let row: serde_json::Value = serde_json::from_str(line).unwrap();
+        match row["t"].as_str().unwrap() {
+            "facet_terms" => {
+                let r = &row["r"];
+                terms.insert(
+                    r[0].as_i64().unwrap(),
+                    (r[1].as_i64().unwrap(), r[2].clone()),
+                );
+            }
+            "facet_postings" => {
+                legacy.push((row["r"][0].as_i64().unwrap(), row["r"][1].as_i64().unwrap()))
+            }
+            _ => other.push(line.to_owned()),
+        }
+    }
+    let mut rows: Vec<(i64, String, i64)> = legacy
+        .iter()
+        .map(|(term, seq)| {
+            let (field, value) = &terms[term];
+            (*field, value.as_str().unwrap().to_owned(), *seq)
+        })
+        .collect();
+    assert!(!rows.is_empty(), "the fixture has text facets");
+    rows.sort();
+    let mut old = format!("{header}\n");
+    for (field, value, seq) in rows {
+        old.push_str(&format!(
+            "{}\n",
+            serde_json::json!({"t": "facet_text", "r": [field, value, seq]})
+        ));
+    }
+    for line in other {
+        old.push_str(&line);
+        old.push('\n');
+    }
+    let copy = TestDb::new(db.kind).unwrap();
+    copy.location().restore(&mut old.as_bytes()).unwrap();
+    let store = copy.open();
+    assert_eq!((observe(&*store), all_seqs(&*store, &by_epc, 4)), before);
+}
+
 pub fn restore_refuses_a_store_with_data(db: &TestDb) {
     let store = db.open();
     store

@@ -124,6 +124,7 @@ macro_rules! all_cases {
             concurrent_appends_get_distinct_dense_seqs,
             backup_then_restore_gives_the_same_store,
             restore_refuses_a_store_with_data,
+            a_dump_from_before_interned_facets_restores,
             copy_from_sqlite_keeps_every_table,
             cursor_starts_at_now_or_at_initial_record_time,
             events_after_follow_the_query_in_capture_order,
