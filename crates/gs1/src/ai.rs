@@ -225,25 +225,30 @@ impl AiSpec {
     /// simple content rules (dates, times, zero/non-zero, piece of total, yes/no);
     /// rules needing reference lists (country codes, currencies …) are not checked.
     pub fn validate(&self, value: &str) -> Result<(), Gs1Error> {
-        // Nearly every value is ASCII: check it in place, without collecting characters.
-        if value.is_ascii() {
-            return self.validate_ascii(value);
-        }
-        self.validate_chars(value)
-    }
-
-    /// [`AiSpec::validate`] for an ASCII value, where byte and character positions agree.
-    fn validate_ascii(&self, value: &str) -> Result<(), Gs1Error> {
+        // Positions count characters. Nearly every value is ASCII, where they are byte
+        // offsets; only other values get their character offsets collected.
+        let offsets: Option<Vec<usize>> = (!value.is_ascii()).then(|| {
+            value
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([value.len()])
+                .collect()
+        });
+        let len = offsets.as_ref().map_or(value.len(), |o| o.len() - 1);
+        let byte = |char_pos: usize| {
+            offsets.as_ref().map_or(char_pos, |o| {
+                o.get(char_pos).copied().unwrap_or(value.len())
+            })
+        };
         let what = || format!("AI ({})", self.code);
         let length_err = || Gs1Error::Length {
             what: what(),
-            found: value.len(),
+            found: len,
             expected: self.length_words(),
         };
-        let bytes = value.as_bytes();
         let mut pos = 0usize;
         for comp in self.components {
-            let left = bytes.len() - pos;
+            let left = len - pos;
             if left == 0 && comp.optional {
                 break;
             }
@@ -255,12 +260,14 @@ impl AiSpec {
             if left < take || take < comp.min as usize || take == 0 {
                 return Err(length_err());
             }
-            let part = value.get(pos..pos + take).ok_or_else(length_err)?;
-            if let Some(i) = part
-                .bytes()
-                .position(|b| !comp.charset.contains(char::from(b)))
+            let part = value
+                .get(byte(pos)..byte(pos + take))
+                .ok_or_else(length_err)?;
+            if let Some((i, ch)) = part
+                .chars()
+                .enumerate()
+                .find(|(_, ch)| !comp.charset.contains(*ch))
             {
-                let ch = char::from(part.as_bytes()[i]);
                 let err_pos = pos + i;
                 return Err(if comp.charset == Charset::Numeric {
                     Gs1Error::NotNumeric {
@@ -282,61 +289,7 @@ impl AiSpec {
             }
             pos += take;
         }
-        if pos != bytes.len() {
-            return Err(length_err());
-        }
-        Ok(())
-    }
-
-    /// [`AiSpec::validate`] for any value, by characters.
-    fn validate_chars(&self, value: &str) -> Result<(), Gs1Error> {
-        let what = || format!("AI ({})", self.code);
-        let chars: Vec<char> = value.chars().collect();
-        let length_err = || Gs1Error::Length {
-            what: what(),
-            found: chars.len(),
-            expected: self.length_words(),
-        };
-        let mut pos = 0usize;
-        for comp in self.components {
-            let left = chars.len() - pos;
-            if left == 0 && comp.optional {
-                break;
-            }
-            let take = if comp.min == comp.max {
-                comp.min as usize
-            } else {
-                left.min(comp.max as usize)
-            };
-            if left < take || take < comp.min as usize || take == 0 {
-                return Err(length_err());
-            }
-            let part: String = chars[pos..pos + take].iter().collect();
-            for (i, ch) in part.chars().enumerate() {
-                if !comp.charset.contains(ch) {
-                    let err_pos = pos + i;
-                    return Err(if comp.charset == Charset::Numeric {
-                        Gs1Error::NotNumeric {
-                            what: what(),
-                            pos: err_pos,
-                            ch,
-                        }
-                    } else {
-                        Gs1Error::InvalidChar {
-                            what: what(),
-                            pos: err_pos,
-                            ch,
-                            charset: comp.charset.name(),
-                        }
-                    });
-                }
-            }
-            for linter in comp.linters {
-                self.lint(linter, &part)?;
-            }
-            pos += take;
-        }
-        if pos != chars.len() {
+        if pos != len {
             return Err(length_err());
         }
         Ok(())
@@ -445,24 +398,21 @@ mod tests {
     }
 
     #[test]
-    fn ascii_and_character_validation_agree() {
-        for (code, value) in [
-            ("01", "09506000134352"),
-            ("01", "09506000134353"),
-            ("10", "ABC-123"),
-            ("10", "ABC 123"),
-            ("21", "x".repeat(21).as_str()),
-            ("8003", "0950600013435211"),
-            ("00", "106141412345678908"),
-            ("17", "251341"),
-            ("414", "095060001343"),
-        ] {
-            let spec = ai(code).unwrap();
-            assert_eq!(
-                spec.validate_ascii(value),
-                spec.validate_chars(value),
-                "{code} {value}"
-            );
-        }
+    fn positions_count_characters_in_non_ascii_values() {
+        let spec = ai("10").unwrap();
+        assert!(matches!(
+            spec.validate("AB€1"),
+            Err(Gs1Error::InvalidChar {
+                pos: 2,
+                ch: '€',
+                ..
+            })
+        ));
+        // Lengths count characters too: "€" is 3 bytes, one character.
+        assert!(matches!(
+            spec.validate(&format!("{}€", "A".repeat(20))),
+            Err(Gs1Error::Length { found: 21, .. })
+        ));
+        assert!(spec.validate("ABC-123").is_ok());
     }
 }

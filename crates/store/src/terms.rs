@@ -65,6 +65,33 @@ impl TermCache {
 /// stay under ~100 MiB.
 pub(crate) const TERM_CACHE_CAPACITY: usize = 500_000;
 
+/// The store made before text facets were interned, and what the upgrade (migration 700)
+/// must make of it: shared by the SQLite and PostgreSQL migration tests.
+#[cfg(test)]
+pub(crate) mod upgrade_fixture {
+    /// Rows of the old `facet_text` (and the fields they name).
+    pub(crate) const LEGACY_ROWS: &str =
+        "INSERT INTO fields (id, name) VALUES (1, 'epc'), (2, 'bizStep');
+         INSERT INTO facet_text (field_id, value, seq) VALUES
+             (1, 'urn:a', 1), (1, 'urn:a', 2), (1, 'urn:b', 2), (2, 'urn:a', 3);";
+    /// Every posting with its term, in order.
+    pub(crate) const POSTINGS: &str = "SELECT t.field_id, t.value, p.seq FROM facet_postings p \
+         JOIN facet_terms t ON t.id = p.term_id ORDER BY 1, 2, 3";
+
+    /// What [`POSTINGS`] must give after the upgrade: every old row, as (field, value, seq).
+    pub(crate) fn expected() -> Vec<(i64, String, i64)> {
+        [
+            (1, "urn:a", 1),
+            (1, "urn:a", 2),
+            (1, "urn:b", 2),
+            (2, "urn:a", 3),
+        ]
+        .iter()
+        .map(|(f, v, s)| (*f, v.to_string(), *s))
+        .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -419,6 +419,7 @@ pub(super) fn latest_version() -> i64 {
 mod tests {
     use super::*;
     use crate::postgres::scratch::ScratchDatabase;
+    use crate::terms::upgrade_fixture::{expected, LEGACY_ROWS, POSTINGS};
 
     /// A PostgreSQL store made before the facets were interned keeps every facet after the
     /// upgrade (the twin of the SQLite test).
@@ -442,37 +443,15 @@ mod tests {
                 )
                 .unwrap();
         }
-        client
-            .batch_execute(
-                "INSERT INTO fields (id, name) VALUES (1, 'epc'), (2, 'bizStep');
-                 INSERT INTO facet_text (field_id, value, seq) VALUES
-                     (1, 'urn:a', 1), (1, 'urn:a', 2), (1, 'urn:b', 2), (2, 'urn:a', 3);",
-            )
-            .unwrap();
+        client.batch_execute(LEGACY_ROWS).unwrap();
         assert_eq!(migrate(&mut client, 1).unwrap(), vec![700]);
         let postings: Vec<(i64, String, i64)> = client
-            .query(
-                "SELECT t.field_id, t.value, p.seq FROM facet_postings p \
-                 JOIN facet_terms t ON t.id = p.term_id ORDER BY 1, 2, 3",
-                &[],
-            )
+            .query(POSTINGS, &[])
             .unwrap()
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
-        let expected = [
-            (1, "urn:a", 1),
-            (1, "urn:a", 2),
-            (1, "urn:b", 2),
-            (2, "urn:a", 3),
-        ];
-        assert_eq!(
-            postings,
-            expected
-                .iter()
-                .map(|(f, v, s)| (*f, v.to_string(), *s))
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(postings, expected());
         let old: i64 = client
             .query_one(
                 "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'facet_text'",

@@ -412,6 +412,7 @@ pub(super) fn versions() -> Vec<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::terms::upgrade_fixture::{expected, LEGACY_ROWS, POSTINGS};
 
     /// A store made before the facets were interned keeps every facet, and answers the
     /// same, after the upgrade.
@@ -430,36 +431,16 @@ mod tests {
             )
             .unwrap();
         }
-        conn.execute_batch(
-            "INSERT INTO fields (id, name) VALUES (1, 'epc'), (2, 'bizStep');
-             INSERT INTO facet_text (field_id, value, seq) VALUES
-                 (1, 'urn:a', 1), (1, 'urn:a', 2), (1, 'urn:b', 2), (2, 'urn:a', 3);",
-        )
-        .unwrap();
+        conn.execute_batch(LEGACY_ROWS).unwrap();
         assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700]);
         let postings: Vec<(i64, String, i64)> = conn
-            .prepare(
-                "SELECT t.field_id, t.value, p.seq FROM facet_postings p \
-                 JOIN facet_terms t ON t.id = p.term_id ORDER BY 1, 2, 3",
-            )
+            .prepare(POSTINGS)
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        let expected = [
-            (1, "urn:a", 1),
-            (1, "urn:a", 2),
-            (1, "urn:b", 2),
-            (2, "urn:a", 3),
-        ];
-        assert_eq!(
-            postings,
-            expected
-                .iter()
-                .map(|(f, v, s)| (*f, v.to_string(), *s))
-                .collect::<Vec<_>>()
-        );
+        assert_eq!(postings, expected());
         let terms: i64 = conn
             .query_row("SELECT COUNT(*) FROM facet_terms", [], |r| r.get(0))
             .unwrap();
