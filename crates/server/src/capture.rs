@@ -345,6 +345,7 @@ struct Outcome {
 /// when its events were stored. Blocking.
 fn capture_document(
     store: &dyn store::Backend,
+    job: &str,
     document: Document,
     mode: AppendMode,
     capturer: Option<&Capturer>,
@@ -396,7 +397,7 @@ fn capture_document(
         });
     }
     let (indexes, events): (Vec<usize>, Vec<NewEvent>) = candidates.into_iter().unzip();
-    let outcome = store.append(events, mode)?;
+    let outcome = store.append_for_job(job, events, mode)?;
     let mut stored = 0;
     for (i, result) in indexes.iter().zip(&outcome.results) {
         match result {
@@ -506,7 +507,7 @@ async fn process(state: &AppState, id: String, document: Option<Document>) {
                 }
             }
         };
-        capture_document(store.as_ref(), document, mode, capturer.as_ref())
+        capture_document(store.as_ref(), &job_id, document, mode, capturer.as_ref())
     })
     .await;
     let outcome = match result {

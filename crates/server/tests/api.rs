@@ -765,6 +765,41 @@ async fn unfinished_jobs_resume_at_start() {
     assert_eq!(s.ids("/events?perPage=100").await.len(), 6);
 }
 
+/// A job whose events were committed but whose outcome was not (the server stopped between
+/// the two) is finished by the next server as a success, not failed as duplicates of itself.
+#[tokio::test]
+async fn a_job_interrupted_after_its_append_resumes_as_a_success() {
+    let db = TestStore::new();
+    let id = {
+        let store = db.open();
+        let doc = document(dataset()).to_string();
+        let job = store::Store::create_capture_job(
+            &*store,
+            store::AppendMode::AllOrNothing,
+            doc.as_bytes(),
+        )
+        .unwrap();
+        store::AccountStore::set_capture_job_owner(&*store, &job.id, TEST_ORG).unwrap();
+        let parsed = epcis::parse_any_document(doc.as_bytes(), &epcis::Limits::default()).unwrap();
+        let events: Vec<store::NewEvent> = parsed
+            .events
+            .into_iter()
+            .map(|e| store::NewEvent::from_event(e.unwrap(), 1_770_000_000_000))
+            .collect();
+        let outcome =
+            store::Store::append_for_job(&*store, &job.id, events, store::AppendMode::AllOrNothing)
+                .unwrap();
+        assert!(outcome.all_stored());
+        job.id
+    };
+    let s = TestServer::on(db, ServerConfig::default()).await;
+    let job = s.wait_job(&format!("/capture/{}", enc(&id))).await;
+    assert_eq!(job["success"], true, "{job}");
+    assert_eq!(job["eventsStored"], 6, "{job}");
+    assert_eq!(job["errors"], serde_json::json!([]), "{job}");
+    assert_eq!(store::Store::event_count(&*s.store).unwrap(), 6);
+}
+
 #[tokio::test]
 async fn metrics_are_for_operators_loopback_or_when_public() {
     let s = TestServer::with_config(ServerConfig {

@@ -271,6 +271,17 @@ impl<
 pub trait Store: Send + Sync {
     /// Appends a batch of events durably and returns one result per event.
     fn append(&self, events: Vec<NewEvent>, mode: AppendMode) -> Result<AppendOutcome, StoreError>;
+    /// Appends the events of capture job `job` like [`Store::append`], and records the
+    /// outcome on the job in the same commit. When an earlier attempt at the job already
+    /// committed its append (its worker crashed, or lost its claim, before finishing the
+    /// job), nothing is appended and that attempt's outcome is returned: a resumed job
+    /// reports what it stored, not its own events as duplicates.
+    fn append_for_job(
+        &self,
+        job: &str,
+        events: Vec<NewEvent>,
+        mode: AppendMode,
+    ) -> Result<AppendOutcome, StoreError>;
     /// One event by `eventID`.
     fn event(&self, event_id: &str) -> Result<Option<StoredEvent>, StoreError>;
     /// Events matching a query, one page at a time.

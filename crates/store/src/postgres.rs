@@ -188,8 +188,14 @@ fn not_found(what: &str, id: &str) -> StoreError {
     StoreError::NotFound(format!("{what} {id}"))
 }
 
-impl Store for PgStore {
-    fn append(&self, events: Vec<NewEvent>, mode: AppendMode) -> Result<AppendOutcome, StoreError> {
+impl PgStore {
+    /// Queues an append (for capture job `job`, when given) and waits for its commit.
+    fn append_on_writer(
+        &self,
+        job: Option<&str>,
+        events: Vec<NewEvent>,
+        mode: AppendMode,
+    ) -> Result<AppendOutcome, StoreError> {
         if events.is_empty() {
             return Ok(AppendOutcome {
                 results: Vec::new(),
@@ -201,12 +207,28 @@ impl Store for PgStore {
             .as_ref()
             .ok_or_else(gone)?
             .send(writer::Request {
+                job: job.map(str::to_owned),
                 events,
                 mode,
                 reply,
             })
             .map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?
+    }
+}
+
+impl Store for PgStore {
+    fn append(&self, events: Vec<NewEvent>, mode: AppendMode) -> Result<AppendOutcome, StoreError> {
+        self.append_on_writer(None, events, mode)
+    }
+
+    fn append_for_job(
+        &self,
+        job: &str,
+        events: Vec<NewEvent>,
+        mode: AppendMode,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.append_on_writer(Some(job), events, mode)
     }
 
     fn event(&self, event_id: &str) -> Result<Option<StoredEvent>, StoreError> {
@@ -325,8 +347,8 @@ impl Store for PgStore {
         let finished = now_ms();
         self.pool.run(move |c| {
             let n = c.execute(
-                "UPDATE capture_jobs SET status = ?, success = ?, stored = ?, errors = ?, finished_ms = ?, lease_until_ms = NULL \
-                 WHERE id = ?",
+                "UPDATE capture_jobs SET status = ?, success = ?, stored = ?, errors = ?, finished_ms = ?, lease_until_ms = NULL, \
+                 appended = NULL WHERE id = ?",
                 &[
                     &codes::STATUS_FINISHED,
                     &i64::from(success),

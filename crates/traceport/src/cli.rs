@@ -519,6 +519,11 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 100, value_name = "MB")]
     pub convert_mb: usize,
 
+    /// Keep the store of the query, resolver and trace sections in DIR and reuse it on later
+    /// runs with the same sizes and seed (load once, measure many times).
+    #[arg(long, value_name = "DIR")]
+    pub keep_store: Option<PathBuf>,
+
     /// Write the results as Markdown to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -537,9 +542,15 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 10, value_name = "S")]
     pub resolver_seconds: u64,
 
-    /// Concurrent keep-alive connections of the resolver load.
-    #[arg(long, default_value_t = 64, value_name = "N")]
-    pub resolver_connections: usize,
+    /// Concurrent keep-alive connections of the resolver load; a comma-separated list runs
+    /// both phases once per entry (latency grows with connections in a closed loop).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "16,64",
+        value_name = "N,…"
+    )]
+    pub resolver_connections: Vec<usize>,
 
     /// Load generator of the resolver benchmark: `wrk` in a second process (Debian package
     /// wrk), reqwest inside this process, or `auto` (wrk when installed).

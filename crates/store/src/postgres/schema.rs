@@ -372,6 +372,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
     DROP TABLE facet_text;
     "#,
     ),
+    (
+        710,
+        r#"
+    ALTER TABLE capture_jobs ADD COLUMN appended TEXT;
+    "#,
+    ),
 ];
 
 /// Brings the schema up to the newest version. Safe when several processes start at
@@ -444,7 +450,7 @@ mod tests {
                 .unwrap();
         }
         client.batch_execute(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700]);
+        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700, 710]);
         let postings: Vec<(i64, String, i64)> = client
             .query(POSTINGS, &[])
             .unwrap()

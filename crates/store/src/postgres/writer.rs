@@ -24,6 +24,9 @@ use crate::{AppendMode, AppendOutcome, NewEvent, RejectReason, StoreError};
 
 /// One queued append and where to send its answer.
 pub(super) struct Request {
+    /// The capture job whose events these are: its outcome is recorded in the same
+    /// transaction, and an outcome already recorded is answered instead of appending again.
+    pub job: Option<String>,
     pub events: Vec<NewEvent>,
     pub mode: AppendMode,
     pub reply: SyncSender<Result<AppendOutcome, StoreError>>,
@@ -65,7 +68,7 @@ impl Writer {
             match self.commit_group(&group) {
                 Ok(outcomes) => {
                     for (req, outcome) in group.into_iter().zip(outcomes) {
-                        let _ = req.reply.send(Ok(outcome));
+                        let _ = req.reply.send(outcome);
                     }
                 }
                 Err(e) => {
@@ -142,7 +145,12 @@ impl Writer {
         Ok(())
     }
 
-    fn commit_group(&mut self, group: &[Request]) -> Result<Vec<AppendOutcome>, StoreError> {
+    /// Stores the group in one transaction; one answer per request (an unknown capture job
+    /// fails its own request only).
+    fn commit_group(
+        &mut self,
+        group: &[Request],
+    ) -> Result<Vec<Result<AppendOutcome, StoreError>>, StoreError> {
         self.conn.ensure_connected()?;
         self.intern_fields(group)?;
         self.intern_terms(group)?;
@@ -164,6 +172,24 @@ impl Writer {
                 &[],
             )?
             .try_get(0)?;
+        // Under the counter's lock every earlier appender has committed, so an outcome
+        // recorded by another attempt at one of these jobs (in any process) is seen here.
+        let jobs: Vec<&str> = group.iter().filter_map(|r| r.job.as_deref()).collect();
+        let mut recorded: HashMap<String, AppendOutcome> = HashMap::new();
+        let mut known: HashSet<String> = HashSet::new();
+        if !jobs.is_empty() {
+            for row in tx.query(
+                "SELECT id, appended FROM capture_jobs WHERE id = ANY($1)",
+                &[&jobs],
+            )? {
+                let id: String = row.try_get(0)?;
+                if let Some(text) = row.try_get::<_, Option<String>>(1)? {
+                    recorded.insert(id.clone(), codes::outcome_from_text(&text)?);
+                }
+                known.insert(id);
+            }
+        }
+        let mut newly_recorded: Vec<(&str, String)> = Vec::new();
         let mut taken_ids: HashSet<String> = HashSet::new();
         let mut taken_hashes: HashSet<String> = HashSet::new();
         for row in tx.query(
@@ -177,6 +203,16 @@ impl Writer {
         let mut outcomes = Vec::with_capacity(group.len());
         let mut stored: Vec<(i64, &NewEvent)> = Vec::new();
         for req in group {
+            if let Some(job) = &req.job {
+                if !known.contains(job) {
+                    outcomes.push(Err(StoreError::NotFound(format!("capture job {job}"))));
+                    continue;
+                }
+                if let Some(outcome) = recorded.get(job) {
+                    outcomes.push(Ok(outcome.clone()));
+                    continue;
+                }
+            }
             let mut batch_ids = HashSet::new();
             let mut batch_hashes = HashSet::new();
             let mut results = Vec::with_capacity(req.events.len());
@@ -201,7 +237,7 @@ impl Writer {
             if refused && req.mode == AppendMode::AllOrNothing {
                 // Acceptable but not stored: 0 is never a sequence number.
                 let results = results.into_iter().map(|r| r.and(Ok(0))).collect();
-                outcomes.push(AppendOutcome { results });
+                outcomes.push(Ok(AppendOutcome { results }));
                 continue;
             }
             for event in accepted {
@@ -210,7 +246,20 @@ impl Writer {
                 stored.push((seq, event));
                 seq += 1;
             }
-            outcomes.push(AppendOutcome { results });
+            let outcome = AppendOutcome { results };
+            if let Some(job) = &req.job {
+                newly_recorded.push((job, codes::outcome_text(&outcome)));
+                recorded.insert(job.clone(), outcome.clone());
+            }
+            outcomes.push(Ok(outcome));
+        }
+        if !newly_recorded.is_empty() {
+            let (ids, texts): (Vec<&str>, Vec<String>) = newly_recorded.into_iter().unzip();
+            tx.execute(
+                "UPDATE capture_jobs SET appended = u.appended \
+                 FROM unnest($1::TEXT[], $2::TEXT[]) AS u (id, appended) WHERE capture_jobs.id = u.id",
+                &[&ids, &texts],
+            )?;
         }
         if !stored.is_empty() {
             copy_events(&mut tx, &stored)?;

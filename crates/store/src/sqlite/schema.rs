@@ -360,6 +360,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
     DROP TABLE facet_text;
     ",
     ),
+    (
+        710,
+        "
+    -- The outcome of a capture job's append, written in the same commit as its events and
+    -- cleared when the job is finished: a job resumed after a crash between the two answers
+    -- with it instead of appending again.
+    ALTER TABLE capture_jobs ADD COLUMN appended TEXT;
+    ",
+    ),
 ];
 
 /// Brings the schema up to the newest version; returns the versions applied.
@@ -432,7 +441,7 @@ mod tests {
             .unwrap();
         }
         conn.execute_batch(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700]);
+        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700, 710]);
         let postings: Vec<(i64, String, i64)> = conn
             .prepare(POSTINGS)
             .unwrap()

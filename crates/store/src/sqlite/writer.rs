@@ -59,8 +59,9 @@ pub(super) type ExecFn = Box<dyn Fn(&Connection) -> Result<(), StoreError> + Sen
 
 /// One queued request and where to send its answer.
 pub(super) enum Request {
-    /// Append a batch of events.
+    /// Append a batch of events (of a capture job, whose outcome is then recorded with them).
     Append {
+        job: Option<String>,
         events: Vec<NewEvent>,
         mode: AppendMode,
         reply: SyncSender<Result<AppendOutcome, StoreError>>,
@@ -111,6 +112,7 @@ const INSERT_EVENT: &str =
 const INSERT_TERM: &str =
     "INSERT INTO facet_terms (field_id, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING RETURNING id";
 const SELECT_TERM: &str = "SELECT id FROM facet_terms WHERE field_id = ?1 AND value = ?2";
+const RECORD_OUTCOME: &str = "UPDATE capture_jobs SET appended = ?2 WHERE id = ?1";
 const INSERT_POSTING: &str = "INSERT INTO facet_postings (term_id, seq) VALUES (?1, ?2)";
 const INSERT_NUM: &str =
     "INSERT INTO facet_num (field_id, value, seq) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING";
@@ -199,11 +201,12 @@ impl Writer {
         for req in group {
             answers.push(match req {
                 Request::Append {
+                    job,
                     events,
                     mode,
                     reply,
                 } => {
-                    let r = self.apply_append(&events, mode);
+                    let r = self.apply_append(job.as_deref(), &events, mode);
                     Answer::Append(reply, r)
                 }
                 Request::Op { op, reply } => {
@@ -263,9 +266,15 @@ impl Writer {
 
     fn apply_append(
         &mut self,
+        job: Option<&str>,
         events: &[NewEvent],
         mode: AppendMode,
     ) -> Result<AppendOutcome, StoreError> {
+        if let Some(job) = job {
+            if let Some(recorded) = self.recorded_outcome(job)? {
+                return Ok(recorded);
+            }
+        }
         // Interned outside the request's savepoint: an unused field name is harmless, and the
         // cache never holds an id that a rollback took away.
         self.intern_fields(events)?;
@@ -277,8 +286,28 @@ impl Writer {
                 let results = results.into_iter().map(|r| r.and(Ok(0))).collect();
                 return Ok((AppendOutcome { results }, false));
             }
-            Ok((AppendOutcome { results }, true))
+            let outcome = AppendOutcome { results };
+            if let Some(job) = job {
+                w.conn
+                    .prepare_cached(RECORD_OUTCOME)?
+                    .execute(params![job, codes::outcome_text(&outcome)])?;
+            }
+            Ok((outcome, true))
         })
+    }
+
+    /// The outcome an earlier attempt at capture job `job` committed, if any.
+    fn recorded_outcome(&self, job: &str) -> Result<Option<AppendOutcome>, StoreError> {
+        let text: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT appended FROM capture_jobs WHERE id = ?1")?
+            .query_row([job], |r| r.get(0))
+            .optional()?;
+        match text {
+            None => Err(StoreError::NotFound(format!("capture job {job}"))),
+            Some(None) => Ok(None),
+            Some(Some(text)) => codes::outcome_from_text(&text).map(Some),
+        }
     }
 
     fn intern_fields(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
@@ -456,8 +485,8 @@ impl Writer {
             } => {
                 let n = conn
                     .prepare_cached(
-                        "UPDATE capture_jobs SET status = ?1, success = ?2, stored = ?3, errors = ?4, finished_ms = ?5 \
-                         WHERE id = ?6",
+                        "UPDATE capture_jobs SET status = ?1, success = ?2, stored = ?3, errors = ?4, finished_ms = ?5, \
+                         appended = NULL WHERE id = ?6",
                     )?
                     .execute(params![
                         codes::STATUS_FINISHED,

@@ -660,6 +660,72 @@ pub fn distinct_values_are_sorted_merged_and_paged(db: &TestDb) {
     assert_eq!(all(&["quantity"], 3), Vec::<String>::new());
 }
 
+/// A job whose append committed but whose worker stopped before finishing it (a crash, a
+/// lapsed claim) is run again: the second attempt gets the first one's outcome, appends
+/// nothing, and does not report the job's own events as duplicates; another job sending the
+/// same events does get duplicates.
+pub fn a_resumed_job_answers_with_its_committed_append(db: &TestDb) {
+    let (job, first) = {
+        let store = db.open();
+        let job = store
+            .create_capture_job(AppendMode::SkipFailures, b"{}")
+            .unwrap();
+        store
+            .append(vec![simple("before")], AppendMode::AllOrNothing)
+            .unwrap();
+        let first = store
+            .append_for_job(
+                &job.id,
+                vec![simple("a"), simple("before"), simple("b")],
+                AppendMode::SkipFailures,
+            )
+            .unwrap();
+        assert_eq!(seqs(&first.results), vec![Some(2), None, Some(3)]);
+        assert_eq!(first.results[1], dup("before"));
+        (job, first)
+    };
+    // Reopened, as after a crash: the job is unfinished and is run again.
+    let store = db.open();
+    assert_eq!(
+        store.capture_job(&job.id).unwrap().unwrap().status,
+        JobStatus::Pending
+    );
+    let again = store
+        .append_for_job(
+            &job.id,
+            vec![simple("a"), simple("before"), simple("b")],
+            AppendMode::SkipFailures,
+        )
+        .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(store.event_count().unwrap(), 3);
+    let other = store
+        .create_capture_job(AppendMode::AllOrNothing, b"{}")
+        .unwrap();
+    let refused = store
+        .append_for_job(
+            &other.id,
+            vec![simple("c"), simple("a")],
+            AppendMode::AllOrNothing,
+        )
+        .unwrap();
+    assert_eq!(refused.results, vec![Ok(0), dup("a")]);
+    // A refused all-or-nothing append records nothing: the retry is judged afresh.
+    let retried = store
+        .append_for_job(&other.id, vec![simple("c")], AppendMode::AllOrNothing)
+        .unwrap();
+    assert_eq!(seqs(&retried.results), vec![Some(4)]);
+    // Finishing the job clears the record with no change to what it reports.
+    store
+        .finish_capture_job(&job.id, false, 2, &serde_json::json!([]))
+        .unwrap();
+    assert_eq!(store.capture_job(&job.id).unwrap().unwrap().stored, 2);
+    assert!(matches!(
+        store.append_for_job("nope", vec![simple("d")], AppendMode::AllOrNothing),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
 pub fn capture_job_lifecycle_survives_reopen(db: &TestDb) {
     let (a, b) = {
         let store = db.open();

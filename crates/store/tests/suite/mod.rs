@@ -119,6 +119,7 @@ macro_rules! all_cases {
             garbage_cursors_are_invalid,
             distinct_values_are_sorted_merged_and_paged,
             capture_job_lifecycle_survives_reopen,
+            a_resumed_job_answers_with_its_committed_append,
             named_queries_conflict_and_not_found,
             appended_events_survive_reopen_and_numbering_continues,
             concurrent_appends_get_distinct_dense_seqs,

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod delivery;
 pub mod harness;
 pub mod latency;
+pub mod national;
 pub mod report;
 pub mod resolve;
 pub mod stats;
@@ -126,26 +127,26 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         report.convert = Some(run);
     }
 
+    // The store of the query, resolver and trace sections: one load when their sizes agree.
+    let mut national: Option<national::NationalStore> = None;
     if args.query_store_events > 0 {
         eprintln!("query: loading {} events …", args.query_store_events);
-        let dir = temp_dir(args)?;
-        let loaded = latency::load(
-            &sqlite_in(dir.path()),
-            args.seed ^ 0x5eed,
+        let held = national::NationalStore::open(
+            args.keep_store.as_deref(),
+            &args.work_dir,
+            national_seed(args),
             args.query_store_events,
             args.per_document,
             args.queries,
         )?;
+        let loaded = &held.loaded;
         eprintln!(
             "query: loaded in {:.1} s; {} targets",
             loaded.load.as_secs_f64(),
             loaded.targets.len()
         );
-        let rounds = runtime.block_on(latency::measure(
-            loaded.store.clone() as Arc<dyn store::Backend>,
-            &loaded.targets,
-            args.repeat,
-        ))?;
+        let rounds =
+            runtime.block_on(latency::measure(held.store(), &loaded.targets, args.repeat))?;
         report.latency = Some(LatencyReport {
             events: loaded.events,
             load: loaded.load,
@@ -159,7 +160,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             );
             let pg = latency::load(
                 &Location::Postgres(db.url().to_owned()),
-                args.seed ^ 0x5eed,
+                national_seed(args),
                 args.query_store_events,
                 args.per_document,
                 args.queries,
@@ -175,13 +176,13 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
         }
         if args.resolver_seconds > 0 {
             eprintln!(
-                "resolver: {} connections, {} s per phase …",
+                "resolver: {:?} connections, {} s per phase …",
                 args.resolver_connections, args.resolver_seconds
             );
             report.resolver = runtime.block_on(resolve::measure(
-                loaded.store.clone() as Arc<dyn store::Backend>,
+                held.store(),
                 resolve::paths(&loaded.targets),
-                args.resolver_connections,
+                &args.resolver_connections,
                 args.resolver_seconds,
                 args.load_generator,
             ))?;
@@ -194,6 +195,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
                 )));
             }
         }
+        national = Some(held);
     }
 
     let mut delivery_runs = Vec::new();
@@ -221,16 +223,36 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
     }
 
     if args.trace_store_events > 0 {
-        eprintln!("trace: loading {} events …", args.trace_store_events);
-        let dir = temp_dir(args)?;
-        let t = trace::run(
-            &sqlite_in(dir.path()),
-            args.seed ^ 0x7ace,
-            args.trace_store_events,
-            args.per_document,
-            args.traces,
-            args.blend,
-        )?;
+        let mut held = match national.take() {
+            Some(held) if held.loaded.events == args.trace_store_events => held,
+            _ => {
+                eprintln!("trace: loading {} events …", args.trace_store_events);
+                national::NationalStore::open(
+                    args.keep_store.as_deref(),
+                    &args.work_dir,
+                    national_seed(args),
+                    args.trace_store_events,
+                    args.per_document,
+                    args.queries,
+                )?
+            }
+        };
+        if let Some(b) = held.blend.filter(|&b| b != args.blend) {
+            return Err(CliError::Bench(format!(
+                "the kept store holds blends of {b} chains: use --blend {b} or another --keep-store directory"
+            )));
+        }
+        let store = held.store();
+        let over = trace::Loaded {
+            store: store.as_ref(),
+            load: held.loaded.load,
+            seed: held.seed,
+            events: held.loaded.events,
+            per_document: args.per_document,
+            blends_stored: held.blend.is_some(),
+        };
+        let t = trace::measure(&over, args.traces, args.blend)?;
+        held.blends_appended(args.blend, args.per_document)?;
         report.trace = Some(t);
         if let Some(url) = &args.postgres {
             let db = scratch(url)?;
@@ -240,7 +262,7 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
             );
             let t = trace::run(
                 &Location::Postgres(db.url().to_owned()),
-                args.seed ^ 0x7ace,
+                national_seed(args),
                 args.trace_store_events,
                 args.per_document,
                 args.traces,
@@ -329,10 +351,9 @@ fn to_xml(json: &[u8]) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// A fresh directory under `--work-dir`, removed when dropped.
-/// The SQLite store of a benchmark section in `dir`.
-fn sqlite_in(dir: &std::path::Path) -> Location {
-    Location::Sqlite(dir.join(crate::config::DATABASE_FILE))
+/// The generator seed of the national store (query, resolver and trace sections).
+fn national_seed(args: &BenchArgs) -> u64 {
+    args.seed ^ 0x7ace
 }
 
 /// A scratch database on the `--postgres` server, dropped when the section is done.
@@ -345,6 +366,7 @@ fn pg_figures(report: &mut Report) -> &mut PgFigures {
     report.postgres.get_or_insert_with(PgFigures::default)
 }
 
+/// A fresh directory under `--work-dir`, removed when dropped.
 fn temp_dir(args: &BenchArgs) -> Result<tempfile::TempDir, CliError> {
     tempfile::Builder::new()
         .prefix("run-")

@@ -88,11 +88,13 @@ pub fn paths(targets: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Runs the redirect phase and the passport phase against a server over `store`.
+/// Runs the redirect phase and the passport phase against a server over `store`, once per
+/// entry of `connections` (a closed-loop generator trades latency for rate as connections
+/// grow, so a sweep shows the rate at which each latency target holds).
 pub async fn measure(
     store: Arc<dyn store::Backend>,
     paths: Vec<String>,
-    connections: usize,
+    connections: &[usize],
     seconds: u64,
     generator: LoadGenerator,
 ) -> Result<Vec<ResolverRun>, CliError> {
@@ -105,30 +107,61 @@ pub async fn measure(
     let server = RunningServer::start(store, bench_config(1)).await?;
     let paths = Arc::new(paths);
     let duration = Duration::from_secs(seconds.max(1));
-    let redirect = phase(
-        &server.base,
-        "GET /01/… (307)",
-        "",
-        307,
-        paths.clone(),
-        connections,
-        duration,
-        wrk,
-    )
-    .await;
-    let page = phase(
-        &server.base,
-        "GET /passport/01/… (200)",
-        "/passport",
-        200,
-        paths,
-        connections,
-        duration,
-        wrk,
-    )
-    .await;
+    let mut runs = Vec::new();
+    let mut failure = None;
+    'sweep: for &n in connections {
+        for (kind, prefix, status) in [(REDIRECT_KIND, "", 307), (PAGE_KIND, "/passport", 200)] {
+            match phase(
+                &server.base,
+                kind,
+                prefix,
+                status,
+                paths.clone(),
+                n,
+                duration,
+                wrk,
+            )
+            .await
+            {
+                Ok(run) => runs.push(run),
+                Err(e) => {
+                    failure = Some(e);
+                    break 'sweep;
+                }
+            }
+        }
+    }
     server.stop().await?;
-    Ok(vec![redirect?, page?])
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(runs),
+    }
+}
+
+/// The redirect phase's label.
+pub const REDIRECT_KIND: &str = "GET /01/… (307)";
+/// The passport phase's label.
+pub const PAGE_KIND: &str = "GET /passport/01/… (200)";
+
+impl ResolverRun {
+    /// Whether this run meets the target of its kind.
+    pub fn meets_target(&self) -> bool {
+        let (rps, p99) = if self.kind == REDIRECT_KIND {
+            (TARGET_REDIRECT_RPS, TARGET_REDIRECT_P99_MS)
+        } else {
+            (TARGET_PAGE_RPS, TARGET_PAGE_P99_MS)
+        };
+        self.errors == 0 && self.rps() >= rps && self.p99_ms < p99
+    }
+
+    /// The target of this run's kind, as text.
+    pub fn target(&self) -> String {
+        if self.kind == REDIRECT_KIND {
+            format!("≥ {TARGET_REDIRECT_RPS:.0}/s, p99 < {TARGET_REDIRECT_P99_MS} ms")
+        } else {
+            format!("≥ {TARGET_PAGE_RPS:.0}/s, p99 < {TARGET_PAGE_P99_MS} ms")
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -72,14 +72,48 @@ pub fn run(
     traces: usize,
     chains_per_blend: usize,
 ) -> Result<TraceReport, CliError> {
-    let started = Instant::now();
     let loaded = super::latency::load(at, seed, events, per_document, 0)?;
-    let store = loaded.store;
-    let generator = Generator::new(
+    let over = Loaded {
+        store: loaded.store.as_ref(),
+        load: loaded.load,
         seed,
+        events,
+        per_document,
+        blends_stored: false,
+    };
+    measure(&over, traces, chains_per_blend)
+}
+
+/// A store of synthetic events that the trace benchmark runs over.
+pub struct Loaded<'s> {
+    /// The store.
+    pub store: &'s dyn store::Backend,
+    /// How long loading the synthetic events took.
+    pub load: Duration,
+    /// The generator seed of the events.
+    pub seed: u64,
+    /// Synthetic events loaded (before blends).
+    pub events: usize,
+    /// Events per generated document.
+    pub per_document: usize,
+    /// Whether the blends of this `chains_per_blend` are already in the store (a kept store).
+    pub blends_stored: bool,
+}
+
+/// Appends the blends of `chains_per_blend` chains to the loaded store (unless there already),
+/// then times `traces` traces of each kind and one large export.
+pub fn measure(
+    over: &Loaded<'_>,
+    traces: usize,
+    chains_per_blend: usize,
+) -> Result<TraceReport, CliError> {
+    let started = Instant::now();
+    let store = over.store;
+    let generator = Generator::new(
+        over.seed,
         GeneratorConfig {
-            events: events as u64,
-            events_per_document: per_document,
+            events: over.events as u64,
+            events_per_document: over.per_document,
             ..GeneratorConfig::default()
         },
     );
@@ -88,7 +122,8 @@ pub fn run(
     let groups = chains / per;
     if groups < 4 {
         return Err(CliError::Bench(format!(
-            "{events} events make {chains} complete chains: too few for four blends of {per}; load more events or lower --blend"
+            "{} events make {chains} complete chains: too few for four blends of {per}; load more events or lower --blend",
+            over.events
         )));
     }
     let blends = generator.blends(per);
@@ -97,8 +132,10 @@ pub fn run(
     let mega = blends
         .mega
         .ok_or_else(|| CliError::Bench("no export-sized blend".into()))?;
-    append(store.as_ref(), blend_events)?;
-    let load = started.elapsed();
+    if !over.blends_stored {
+        append(store, blend_events)?;
+    }
+    let load = over.load + started.elapsed();
     let total = store.event_count()? as usize;
 
     let canonical = |id: &str| gs1::canonical_id(id).into_owned();
