@@ -18,12 +18,9 @@
 //! Object and transaction events attach to the identifiers they name (shipping, receiving,
 //! selling: the parties and places of the trace) without linking identifiers to each other.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
-
-// The walk hashes many short-lived identifier strings: a fast non-cryptographic hash (the
-// keys come from the store, and a trace is bounded by max_nodes) instead of SipHash.
-use rustc_hash::FxHashMap as HashMap;
 
 use epcis::model::Action;
 use epcis::EventType;
@@ -135,12 +132,77 @@ impl Mode {
     }
 }
 
-#[derive(Debug, Clone)]
+/// An identifier of the trace, numbered in the order the walk first met it (the start is
+/// 0): the walk compares and indexes numbers, and each identifier string is hashed once.
+pub(crate) type Id = u32;
+
+/// The identifiers met by one trace, numbered. The strings come from senders' events, so
+/// the table keeps the standard library's randomly keyed hasher; everything keyed by
+/// number after that is indexed directly.
+#[derive(Default)]
+pub(crate) struct Names {
+    ids: HashMap<Rc<str>, Id>,
+    names: Vec<Rc<str>>,
+}
+
+impl Names {
+    /// The number of `name`, given it if new.
+    fn intern(&mut self, name: &str) -> Id {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = Id::try_from(self.names.len()).unwrap_or(Id::MAX);
+        let name: Rc<str> = Rc::from(name);
+        self.ids.insert(Rc::clone(&name), id);
+        self.names.push(name);
+        id
+    }
+
+    /// How many identifiers are numbered.
+    pub(crate) fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The identifier numbered `id`.
+    pub(crate) fn name(&self, id: Id) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Visit {
-    node: String,
+    node: Id,
     mode: Mode,
     lo: i64,
     hi: i64,
+}
+
+/// What the walk reads of an event, with its identifiers numbered (its links are
+/// `links[start..end]` of the walk).
+#[derive(Debug, Clone, Copy)]
+struct Ev {
+    time_ms: i64,
+    event_type: EventType,
+    action: Option<Action>,
+    start: u32,
+    end: u32,
+}
+
+/// One link of an event: role and identifier.
+type LinkId = (Role, Id);
+
+/// What the walk knows of one identifier.
+#[derive(Default)]
+struct NodeState {
+    /// Events touching it, among the events known so far.
+    events: Vec<u32>,
+    /// Set once its events are loaded: those events, in time order (shared: a visit reads
+    /// the list while it adds to the walk).
+    loaded: Option<Rc<[u32]>>,
+    /// The windows it was already traced over, per mode.
+    done: Vec<(Mode, i64, i64)>,
+    /// What it names, read once per trace (parsing a Digital Link is costly).
+    class: Option<Rc<NodeRef>>,
 }
 
 /// Computes the trace graph of `request` over `source`.
@@ -158,48 +220,44 @@ pub fn trace<S: EventSource>(
     if request.direction != Direction::Backward {
         queue.push(walk.start_visit(Mode::Forward, lo, hi));
     }
+    let mut need = Vec::new();
     while !queue.is_empty() {
         queue.retain(|v| !walk.covered(v));
-        let missing: Vec<String> = queue.iter().map(|v| v.node.clone()).collect();
+        let missing: Vec<Id> = queue.iter().map(|v| v.node).collect();
         walk.load(source, missing)?;
         let mut next = Vec::new();
-        let mut need = Vec::new();
         for visit in queue {
-            match walk.process(&visit) {
-                Ok(()) => {}
-                Err(parents) => {
-                    need.extend(parents);
-                    next.push(visit);
-                }
+            if !walk.process(&visit, &mut need) {
+                next.push(visit);
             }
         }
-        walk.load(source, need)?;
+        walk.load(source, std::mem::take(&mut need))?;
         next.append(&mut walk.pending);
         queue = next;
     }
     let classes = walk
-        .classes
+        .nodes
         .into_iter()
-        .map(|(id, c)| (id, Rc::unwrap_or_clone(c)))
+        .map(|n| n.class.map(Rc::unwrap_or_clone))
         .collect();
     Ok(walk
         .graph
-        .finish(request, walk.events, classes, walk.truncated))
+        .finish(request, &walk.names, walk.events, classes, walk.truncated))
 }
 
 struct Walk {
     events: Vec<Arc<EventRecord>>,
+    /// The walk's view of `events`, by the same index.
+    evs: Vec<Ev>,
+    /// The links of every event in `evs`, one after the other.
+    links: Vec<LinkId>,
     by_id: HashMap<String, usize>,
-    /// Events touching each identifier, among the events known so far.
-    by_key: HashMap<String, Vec<usize>>,
-    /// Events touching each loaded identifier, in time order (shared: a visit reads the
-    /// list while it adds to the walk).
-    loaded: HashMap<String, Rc<[usize]>>,
-    /// The windows each identifier was already traced over, per mode.
-    done: HashMap<String, Vec<(Mode, i64, i64)>>,
-    /// What each identifier names, read once per trace (parsing a Digital Link is costly).
-    classes: HashMap<String, Rc<NodeRef>>,
+    names: Names,
+    /// By identifier number.
+    nodes: Vec<NodeState>,
     pending: Vec<Visit>,
+    /// Scratch list of the visits one event leads to.
+    new: Vec<(Id, Id, EdgeKind, Visit)>,
     graph: GraphBuilder,
     max_nodes: usize,
     truncated: bool,
@@ -207,23 +265,35 @@ struct Walk {
 
 impl Walk {
     fn new(request: &TraceRequest) -> Walk {
-        Walk {
+        let mut walk = Walk {
             events: Vec::new(),
-            by_id: HashMap::default(),
-            by_key: HashMap::default(),
-            loaded: HashMap::default(),
-            done: HashMap::default(),
-            classes: HashMap::default(),
+            evs: Vec::new(),
+            links: Vec::new(),
+            by_id: HashMap::new(),
+            names: Names::default(),
+            nodes: Vec::new(),
             pending: Vec::new(),
-            graph: GraphBuilder::new(&request.start),
+            new: Vec::new(),
+            graph: GraphBuilder::new(),
             max_nodes: request.max_nodes.max(1),
             truncated: false,
+        };
+        let start = walk.intern(&request.start);
+        walk.graph.add_node(start);
+        walk
+    }
+
+    fn intern(&mut self, name: &str) -> Id {
+        let id = self.names.intern(name);
+        if self.nodes.len() < self.names.len() {
+            self.nodes.push(NodeState::default());
         }
+        id
     }
 
     fn start_visit(&mut self, mode: Mode, lo: i64, hi: i64) -> Visit {
         Visit {
-            node: self.graph.start().to_owned(),
+            node: 0,
             mode,
             lo,
             hi,
@@ -231,126 +301,145 @@ impl Walk {
     }
 
     fn covered(&self, v: &Visit) -> bool {
-        self.done.get(&v.node).is_some_and(|ws| {
-            ws.iter()
-                .any(|&(m, a, b)| m == v.mode && a <= v.lo && v.hi <= b)
-        })
+        self.nodes[v.node as usize]
+            .done
+            .iter()
+            .any(|&(m, a, b)| m == v.mode && a <= v.lo && v.hi <= b)
+    }
+
+    fn links(&self, i: u32) -> &[LinkId] {
+        let e = &self.evs[i as usize];
+        &self.links[e.start as usize..e.end as usize]
     }
 
     fn load<S: EventSource>(
         &mut self,
         source: &mut S,
-        mut nodes: Vec<String>,
+        mut nodes: Vec<Id>,
     ) -> Result<(), TraceError<S::Error>> {
-        nodes.retain(|n| !self.loaded.contains_key(n));
-        nodes.sort_unstable();
+        nodes.retain(|&n| self.nodes[n as usize].loaded.is_none());
+        // The source is asked in the order of the identifiers' text, as it always was.
+        nodes.sort_unstable_by(|&a, &b| self.names.name(a).cmp(self.names.name(b)));
         nodes.dedup();
         if nodes.is_empty() {
             return Ok(());
         }
-        let records = source.events_touching(&nodes).map_err(TraceError::Source)?;
+        let text: Vec<String> = nodes
+            .iter()
+            .map(|&n| self.names.name(n).to_owned())
+            .collect();
+        let records = source.events_touching(&text).map_err(TraceError::Source)?;
         for record in records {
             if self.by_id.contains_key(&record.event_id) {
                 continue;
             }
             let i = self.events.len();
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
             self.by_id.insert(record.event_id.clone(), i);
+            let start = u32::try_from(self.links.len()).unwrap_or(u32::MAX);
             for link in &record.links {
-                match self.by_key.get_mut(&link.node) {
-                    // An identifier named twice by one event is listed once.
-                    Some(list) if list.last() == Some(&i) => {}
-                    Some(list) => list.push(i),
-                    None => {
-                        self.by_key.insert(link.node.clone(), vec![i]);
-                    }
+                let node = self.intern(&link.node);
+                self.links.push((link.role, node));
+                let list = &mut self.nodes[node as usize].events;
+                // An identifier named twice by one event is listed once.
+                if list.last() != Some(&index) {
+                    list.push(index);
                 }
             }
+            self.evs.push(Ev {
+                time_ms: record.time_ms,
+                event_type: record.event_type,
+                action: record.action,
+                start,
+                end: u32::try_from(self.links.len()).unwrap_or(u32::MAX),
+            });
             self.events.push(record);
         }
         for node in nodes {
-            let mut list = self.by_key.get(&node).cloned().unwrap_or_default();
-            list.sort_by_key(|&i| (self.events[i].time_ms, i));
-            self.loaded.insert(node, list.into());
+            let mut list = self.nodes[node as usize].events.clone();
+            list.sort_unstable_by_key(|&i| (self.evs[i as usize].time_ms, i));
+            self.nodes[node as usize].loaded = Some(list.into());
         }
         Ok(())
     }
 
-    /// Processes a visit; `Err` lists the containers whose events must be loaded first.
-    fn process(&mut self, v: &Visit) -> Result<(), Vec<String>> {
+    /// Processes a visit; `false` when the containers it adds to `need` must be loaded
+    /// first.
+    fn process(&mut self, v: &Visit, need: &mut Vec<Id>) -> bool {
         if self.covered(v) {
-            return Ok(());
+            return true;
         }
-        let list = self
+        let list = self.nodes[v.node as usize]
             .loaded
-            .get(&v.node)
-            .cloned()
+            .clone()
             .unwrap_or_else(|| Rc::from([]));
-        let in_window = |i: &usize| {
-            let t = self.events[*i].time_ms;
+        let in_window = |i: u32| {
+            let t = self.evs[i as usize].time_ms;
             v.lo <= t && t <= v.hi
         };
-        let missing: Vec<String> = list
-            .iter()
-            .filter(|i| in_window(i))
-            .filter_map(|&i| self.container_of(i, &v.node))
-            .filter(|p| !self.loaded.contains_key(p))
-            .collect();
-        if !missing.is_empty() {
-            return Err(missing);
-        }
-        match self.done.get_mut(&v.node) {
-            Some(windows) => windows.push((v.mode, v.lo, v.hi)),
-            None => {
-                self.done.insert(v.node.clone(), vec![(v.mode, v.lo, v.hi)]);
+        let before = need.len();
+        for &i in list.iter().filter(|&&i| in_window(i)) {
+            if let Some(p) = self.container_of(i, v.node) {
+                if self.nodes[p as usize].loaded.is_none() {
+                    need.push(p);
+                }
             }
         }
-        self.graph
-            .mark(&v.node, v.mode.backward(), v.mode.carrier());
-        let inside: Vec<usize> = list.iter().copied().filter(|i| in_window(i)).collect();
-        for i in inside {
-            self.graph.include(i, &v.node);
-            self.follow(v, i);
+        if need.len() > before {
+            return false;
         }
-        Ok(())
+        self.nodes[v.node as usize].done.push((v.mode, v.lo, v.hi));
+        self.graph.mark(v.node, v.mode.backward(), v.mode.carrier());
+        for &i in list.iter() {
+            let t = self.evs[i as usize].time_ms;
+            if v.lo <= t && t <= v.hi {
+                self.graph.include(i as usize, v.node);
+                self.follow(v, i);
+            }
+        }
+        true
     }
 
     /// The parent of an aggregation or association in which `node` is a child.
-    fn container_of(&self, i: usize, node: &str) -> Option<String> {
-        let e = &self.events[i];
+    fn container_of(&self, i: u32, node: Id) -> Option<Id> {
+        let e = &self.evs[i as usize];
         if !matches!(
             e.event_type,
             EventType::AggregationEvent | EventType::AssociationEvent
         ) {
             return None;
         }
-        e.with_role(Role::Child).find(|l| l.node == node)?;
-        e.with_role(Role::Parent).next().map(|l| l.node.clone())
+        let links = self.links(i);
+        links.iter().find(|&&l| l == (Role::Child, node))?;
+        first(links, Role::Parent)
     }
 
-    fn follow(&mut self, v: &Visit, i: usize) {
-        let e = &self.events[i];
+    fn follow(&mut self, v: &Visit, i: u32) {
+        let mut new = std::mem::take(&mut self.new);
+        new.clear();
+        let e = self.evs[i as usize];
         let t = e.time_ms;
-        let has = |role: Role| e.links.iter().any(|l| l.role == role && l.node == v.node);
-        let mut new: Vec<(String, String, EdgeKind, Visit)> = Vec::new();
+        let links = self.links(i);
+        let has = |role: Role| links.contains(&(role, v.node));
         match e.event_type {
             EventType::TransformationEvent => {
                 if v.mode.backward() && (has(Role::Output) || has(Role::LotOf)) {
-                    for input in e.with_role(Role::Input) {
+                    for input in with_role(links, Role::Input) {
                         new.push((
-                            input.node.clone(),
-                            v.node.clone(),
+                            input,
+                            v.node,
                             EdgeKind::Transformed,
-                            visit(&input.node, Mode::Back, v.lo, t),
+                            visit(input, Mode::Back, v.lo, t),
                         ));
                     }
                 }
                 if !v.mode.backward() && has(Role::Input) {
-                    for output in e.with_role(Role::Output) {
+                    for output in with_role(links, Role::Output) {
                         new.push((
-                            v.node.clone(),
-                            output.node.clone(),
+                            v.node,
+                            output,
                             EdgeKind::Transformed,
-                            visit(&output.node, Mode::Forward, t, v.hi),
+                            visit(output, Mode::Forward, t, v.hi),
                         ));
                     }
                 }
@@ -361,18 +450,18 @@ impl Walk {
                 } else {
                     EdgeKind::Associated
                 };
-                let parent = e.with_role(Role::Parent).next().map(|l| l.node.clone());
+                let parent = first(links, Role::Parent);
                 let adds = e.action != Some(Action::Delete);
                 if let (Some(parent), true) = (parent, adds) {
                     if has(Role::Child) {
-                        let end = self.containment_end(&parent, &v.node, i);
+                        let end = self.containment_end(parent, v.node, i);
                         let (lo, hi) = (v.lo.max(t), v.hi.min(end));
                         if lo <= hi {
                             new.push((
-                                parent.clone(),
-                                v.node.clone(),
+                                parent,
+                                v.node,
                                 kind,
-                                visit(&parent, v.mode.carrier_of(), lo, hi),
+                                visit(parent, v.mode.carrier_of(), lo, hi),
                             ));
                         }
                     }
@@ -381,20 +470,20 @@ impl Walk {
                     // parent traced for itself is opened.
                     let associated = kind == EdgeKind::Associated;
                     if v.node == parent && (associated || !v.mode.carrier()) {
-                        for child in e.with_role(Role::Child) {
-                            let end = self.containment_end(&parent, &child.node, i);
+                        for child in with_role(links, Role::Child) {
+                            let end = self.containment_end(parent, child, i);
                             let w = if associated {
                                 let (lo, hi) = (v.lo.max(t), v.hi.min(end));
                                 if lo > hi {
                                     continue;
                                 }
-                                visit(&child.node, v.mode.carrier_of(), lo, hi)
+                                visit(child, v.mode.carrier_of(), lo, hi)
                             } else if v.mode.backward() {
-                                visit(&child.node, Mode::Back, v.lo, v.hi.min(end))
+                                visit(child, Mode::Back, v.lo, v.hi.min(end))
                             } else {
-                                visit(&child.node, Mode::Forward, t, v.hi)
+                                visit(child, Mode::Forward, t, v.hi)
                             };
-                            new.push((parent.clone(), child.node.clone(), kind, w));
+                            new.push((parent, child, kind, w));
                         }
                     }
                 }
@@ -402,67 +491,70 @@ impl Walk {
             EventType::ObjectEvent | EventType::TransactionEvent => {}
         }
         self.follow_lots(v, i, &mut new);
-        for (from, to, kind, next) in new {
-            let target = next.node.clone();
+        for &(from, to, kind, next) in &new {
+            let target = next.node;
             self.push(next);
-            if self.graph.has_node(&target) {
-                self.graph.edge(&from, &to, kind, i);
+            if self.graph.has_node(target) {
+                self.graph.edge(from, to, kind, i as usize);
             }
         }
+        self.new = new;
     }
 
-    /// What `id` names (remembered for the rest of the trace).
-    fn class(&mut self, id: &str) -> Rc<NodeRef> {
-        if let Some(c) = self.classes.get(id) {
+    /// What identifier `id` names (remembered for the rest of the trace).
+    fn class(&mut self, id: Id) -> Rc<NodeRef> {
+        let state = &mut self.nodes[id as usize];
+        if let Some(c) = &state.class {
             return Rc::clone(c);
         }
-        let c = Rc::new(classify(id));
-        self.classes.insert(id.to_owned(), Rc::clone(&c));
+        let c = Rc::new(classify(&self.names.names[id as usize]));
+        state.class = Some(Rc::clone(&c));
         c
     }
 
     /// Item ⇄ lot: an item traced backward brings in its lot; a lot traced forward its items.
-    fn follow_lots(
-        &mut self,
-        v: &Visit,
-        i: usize,
-        new: &mut Vec<(String, String, EdgeKind, Visit)>,
-    ) {
-        let e = Arc::clone(&self.events[i]);
-        let mut lots = e.with_role(Role::LotOf).peekable();
-        if lots.peek().is_none() {
+    fn follow_lots(&mut self, v: &Visit, i: u32, new: &mut Vec<(Id, Id, EdgeKind, Visit)>) {
+        let e = self.evs[i as usize];
+        let range = e.start as usize..e.end as usize;
+        if !self.links[range.clone()]
+            .iter()
+            .any(|&(r, _)| r == Role::LotOf)
+        {
             return;
         }
         let mut items = Vec::new();
-        for l in e
-            .links
-            .iter()
-            .filter(|l| matches!(l.role, Role::Epc | Role::Output))
-        {
-            let c = self.class(&l.node);
-            if c.kind == NodeKind::Item {
-                items.push((l, c));
+        for k in range.clone() {
+            let (role, node) = self.links[k];
+            if matches!(role, Role::Epc | Role::Output) {
+                let c = self.class(node);
+                if c.kind == NodeKind::Item {
+                    items.push((node, c));
+                }
             }
         }
-        for lot in lots {
-            let lot_class = self.class(&lot.node);
+        for k in range {
+            let (role, lot) = self.links[k];
+            if role != Role::LotOf {
+                continue;
+            }
+            let lot_class = self.class(lot);
             let lot_gtin = &lot_class.gtin;
-            if v.mode.backward() && v.node != lot.node && self.class(&v.node).gtin == *lot_gtin {
-                if items.iter().any(|(l, _)| l.node == v.node) {
+            if v.mode.backward() && v.node != lot && self.class(v.node).gtin == *lot_gtin {
+                if items.iter().any(|(n, _)| *n == v.node) {
                     new.push((
-                        lot.node.clone(),
-                        v.node.clone(),
+                        lot,
+                        v.node,
                         EdgeKind::LotItem,
-                        visit(&lot.node, Mode::Back, v.lo, v.hi),
+                        visit(lot, Mode::Back, v.lo, v.hi),
                     ));
                 }
-            } else if !v.mode.backward() && !v.mode.carrier() && v.node == lot.node {
+            } else if !v.mode.backward() && !v.mode.carrier() && v.node == lot {
                 for (item, _) in items.iter().filter(|(_, c)| c.gtin == *lot_gtin) {
                     new.push((
-                        lot.node.clone(),
-                        item.node.clone(),
+                        lot,
+                        *item,
                         EdgeKind::LotItem,
-                        visit(&item.node, Mode::Forward, e.time_ms, v.hi),
+                        visit(*item, Mode::Forward, e.time_ms, v.hi),
                     ));
                 }
             }
@@ -471,23 +563,24 @@ impl Walk {
 
     /// When `child`, put into `parent` by event `from`, was taken out again: the first later
     /// `DELETE` of the same kind naming it or naming no children (all of them).
-    fn containment_end(&self, parent: &str, child: &str, from: usize) -> i64 {
-        let start = &self.events[from];
-        let Some(list) = self.loaded.get(parent) else {
+    fn containment_end(&self, parent: Id, child: Id, from: u32) -> i64 {
+        let start = &self.evs[from as usize];
+        let Some(list) = &self.nodes[parent as usize].loaded else {
             return i64::MAX;
         };
         list.iter()
-            .map(|&j| (j, &self.events[j]))
+            .map(|&j| (j, &self.evs[j as usize]))
             .filter(|(j, e)| {
                 *j != from
                     && e.event_type == start.event_type
                     && e.action == Some(Action::Delete)
                     && e.time_ms >= start.time_ms
-                    && e.with_role(Role::Parent).any(|l| l.node == parent)
+                    && with_role(self.links(*j), Role::Parent).any(|n| n == parent)
             })
-            .find(|(_, e)| {
-                let mut children = e.with_role(Role::Child).peekable();
-                children.peek().is_none() || e.with_role(Role::Child).any(|l| l.node == child)
+            .find(|(j, _)| {
+                let links = self.links(*j);
+                let mut children = with_role(links, Role::Child).peekable();
+                children.peek().is_none() || links.contains(&(Role::Child, child))
             })
             .map_or(i64::MAX, |(_, e)| e.time_ms)
     }
@@ -496,20 +589,28 @@ impl Walk {
         if self.covered(&v) {
             return;
         }
-        if !self.graph.has_node(&v.node) && self.graph.node_count() >= self.max_nodes {
+        if !self.graph.has_node(v.node) && self.graph.node_count() >= self.max_nodes {
             self.truncated = true;
             return;
         }
-        self.graph.add_node(&v.node);
+        self.graph.add_node(v.node);
         self.pending.push(v);
     }
 }
 
-fn visit(node: &str, mode: Mode, lo: i64, hi: i64) -> Visit {
-    Visit {
-        node: node.to_owned(),
-        mode,
-        lo,
-        hi,
-    }
+/// The identifiers of `links` with `role`.
+fn with_role(links: &[LinkId], role: Role) -> impl Iterator<Item = Id> + '_ {
+    links
+        .iter()
+        .filter(move |&&(r, _)| r == role)
+        .map(|&(_, n)| n)
+}
+
+/// The first identifier of `links` with `role`.
+fn first(links: &[LinkId], role: Role) -> Option<Id> {
+    with_role(links, role).next()
+}
+
+fn visit(node: Id, mode: Mode, lo: i64, hi: i64) -> Visit {
+    Visit { node, mode, lo, hi }
 }
