@@ -18,9 +18,7 @@
 //! Object and transaction events attach to the identifiers they name (shipping, receiving,
 //! selling: the parties and places of the trace) without linking identifiers to each other.
 
-use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
@@ -140,38 +138,59 @@ impl Mode {
 /// 0): the walk compares and indexes numbers, and each identifier string is hashed once.
 pub(crate) type Id = u32;
 
-/// The identifiers met by one trace, numbered. The strings come from senders' events, so
-/// the table is keyed with a fresh random seed per trace (foldhash: as fast as FxHash on
-/// these strings, but a sender cannot prepare identifiers that collide, since the seed is
-/// new for every table and never shown); everything keyed by number after that is
-/// indexed directly.
+/// The identifiers met by one trace, numbered, their text kept one after the other in
+/// one string (no allocation per identifier). The strings come from senders' events, so
+/// they are looked up by a hash with a fresh random seed per trace (foldhash: as fast as
+/// FxHash on these strings, but a sender cannot prepare identifiers that collide, since
+/// the seed is new for every trace and never shown); everything keyed by number after that
+/// is indexed directly.
 #[derive(Default)]
 pub(crate) struct Names {
-    ids: HashMap<Rc<str>, Id, RandomState>,
-    names: Vec<Rc<str>>,
+    text: String,
+    /// Where each identifier's text ends in `text` (it starts where the previous one ends).
+    ends: Vec<usize>,
+    /// Identifier number by hash of its text; `collided` lists the rare identifiers whose
+    /// hash another identifier had first.
+    by_hash: FxHashMap<u64, Id>,
+    collided: Vec<Id>,
+    seed: RandomState,
 }
 
 impl Names {
     /// The number of `name`, given it if new.
     fn intern(&mut self, name: &str) -> Id {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
+        let hash = self.seed.hash_one(name);
+        let collision = match self.by_hash.get(&hash) {
+            None => false,
+            Some(&id) if self.name(id) == name => return id,
+            Some(_) => {
+                if let Some(&id) = self.collided.iter().find(|&&id| self.name(id) == name) {
+                    return id;
+                }
+                true
+            }
+        };
+        let id = Id::try_from(self.ends.len()).unwrap_or(Id::MAX);
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        if collision {
+            self.collided.push(id);
+        } else {
+            self.by_hash.insert(hash, id);
         }
-        let id = Id::try_from(self.names.len()).unwrap_or(Id::MAX);
-        let name: Rc<str> = Rc::from(name);
-        self.ids.insert(Rc::clone(&name), id);
-        self.names.push(name);
         id
     }
 
     /// How many identifiers are numbered.
     pub(crate) fn len(&self) -> usize {
-        self.names.len()
+        self.ends.len()
     }
 
     /// The identifier numbered `id`.
     pub(crate) fn name(&self, id: Id) -> &str {
-        &self.names[id as usize]
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 }
 
@@ -197,18 +216,32 @@ struct Ev {
 /// One link of an event: role and identifier.
 type LinkId = (Role, Id);
 
+/// No entry (end of a chain in `Walk::touching`).
+const NONE: u32 = u32::MAX;
+
 /// What the walk knows of one identifier.
-#[derive(Default)]
 struct NodeState {
-    /// Events touching it, among the events known so far.
-    events: Vec<u32>,
-    /// Set once its events are loaded: those events, in time order (shared: a visit reads
-    /// the list while it adds to the walk).
-    loaded: Option<Rc<[u32]>>,
+    /// The last of the events touching it among the events known so far: an entry of
+    /// `Walk::touching`, which chains to the others.
+    touching: u32,
+    /// Set once its events are loaded: where those events are listed in `Walk::lists`, in
+    /// time order.
+    loaded: Option<(u32, u32)>,
     /// The windows it was already traced over, per mode.
     done: Vec<(Mode, i64, i64)>,
     /// What it names, read once per trace (parsing a Digital Link is costly).
-    class: Option<Rc<NodeRef>>,
+    class: Option<NodeRef>,
+}
+
+impl Default for NodeState {
+    fn default() -> NodeState {
+        NodeState {
+            touching: NONE,
+            loaded: None,
+            done: Vec::new(),
+            class: None,
+        }
+    }
 }
 
 /// Computes the trace graph of `request` over `source`.
@@ -241,11 +274,7 @@ pub fn trace<S: EventSource>(
         next.append(&mut walk.pending);
         queue = next;
     }
-    let classes = walk
-        .nodes
-        .into_iter()
-        .map(|n| n.class.map(Rc::unwrap_or_clone))
-        .collect();
+    let classes = walk.nodes.into_iter().map(|n| n.class).collect();
     Ok(walk
         .graph
         .finish(request, &walk.names, walk.events, classes, walk.truncated))
@@ -265,6 +294,11 @@ struct Walk {
     names: Names,
     /// By identifier number.
     nodes: Vec<NodeState>,
+    /// Chains of the events touching each identifier: (event, the previous entry of the
+    /// same identifier or [`NONE`]).
+    touching: Vec<(u32, u32)>,
+    /// The loaded identifiers' events in time order, one list after the other.
+    lists: Vec<u32>,
     pending: Vec<Visit>,
     /// Scratch list of the visits one event leads to.
     new: Vec<(Id, Id, EdgeKind, Visit)>,
@@ -284,6 +318,8 @@ impl Walk {
             id_hash: RandomState::default(),
             names: Names::default(),
             nodes: Vec::new(),
+            touching: Vec::new(),
+            lists: Vec::new(),
             pending: Vec::new(),
             new: Vec::new(),
             graph: GraphBuilder::new(),
@@ -351,10 +387,11 @@ impl Walk {
             for link in &record.links {
                 let node = self.intern(&link.node);
                 self.links.push((link.role, node));
-                let list = &mut self.nodes[node as usize].events;
+                let last = self.nodes[node as usize].touching;
                 // An identifier named twice by one event is listed once.
-                if list.last() != Some(&index) {
-                    list.push(index);
+                if last == NONE || self.touching[last as usize].0 != index {
+                    self.nodes[node as usize].touching = self.len_u32(self.touching.len());
+                    self.touching.push((index, last));
                 }
             }
             self.evs.push(Ev {
@@ -367,11 +404,31 @@ impl Walk {
             self.events.push(record);
         }
         for node in nodes {
-            let mut list = self.nodes[node as usize].events.clone();
-            list.sort_unstable_by_key(|&i| (self.evs[i as usize].time_ms, i));
-            self.nodes[node as usize].loaded = Some(list.into());
+            let start = self.lists.len();
+            let mut entry = self.nodes[node as usize].touching;
+            while entry != NONE {
+                let (i, previous) = self.touching[entry as usize];
+                self.lists.push(i);
+                entry = previous;
+            }
+            let evs = &self.evs;
+            self.lists[start..].sort_unstable_by_key(|&i| (evs[i as usize].time_ms, i));
+            let range = (self.len_u32(start), self.len_u32(self.lists.len()));
+            self.nodes[node as usize].loaded = Some(range);
         }
         Ok(())
+    }
+
+    /// A position in one of the walk's lists (a trace is far below 4 billion entries).
+    fn len_u32(&self, n: usize) -> u32 {
+        u32::try_from(n).unwrap_or(NONE)
+    }
+
+    /// The events of a loaded identifier, in time order (empty when not loaded).
+    fn loaded(&self, node: Id) -> std::ops::Range<usize> {
+        self.nodes[node as usize]
+            .loaded
+            .map_or(0..0, |(a, b)| a as usize..b as usize)
     }
 
     /// Whether no event named `event_id` was given yet; if so, remembers it as event `index`.
@@ -398,16 +455,13 @@ impl Walk {
         if self.covered(v) {
             return true;
         }
-        let list = self.nodes[v.node as usize]
-            .loaded
-            .clone()
-            .unwrap_or_else(|| Rc::from([]));
+        let list = self.loaded(v.node);
         let in_window = |i: u32| {
             let t = self.evs[i as usize].time_ms;
             v.lo <= t && t <= v.hi
         };
         let before = need.len();
-        for &i in list.iter().filter(|&&i| in_window(i)) {
+        for &i in self.lists[list.clone()].iter().filter(|&&i| in_window(i)) {
             if let Some(p) = self.container_of(i, v.node) {
                 if self.nodes[p as usize].loaded.is_none() {
                     need.push(p);
@@ -419,7 +473,8 @@ impl Walk {
         }
         self.nodes[v.node as usize].done.push((v.mode, v.lo, v.hi));
         self.graph.mark(v.node, v.mode.backward(), v.mode.carrier());
-        for &i in list.iter() {
+        for k in list {
+            let i = self.lists[k];
             let t = self.evs[i as usize].time_ms;
             if v.lo <= t && t <= v.hi {
                 self.graph.include(i as usize, v.node);
@@ -531,14 +586,11 @@ impl Walk {
     }
 
     /// What identifier `id` names (remembered for the rest of the trace).
-    fn class(&mut self, id: Id) -> Rc<NodeRef> {
-        let state = &mut self.nodes[id as usize];
-        if let Some(c) = &state.class {
-            return Rc::clone(c);
-        }
-        let c = Rc::new(classify(&self.names.names[id as usize]));
-        state.class = Some(Rc::clone(&c));
-        c
+    fn class(&mut self, id: Id) -> &NodeRef {
+        let name = self.names.name(id);
+        self.nodes[id as usize]
+            .class
+            .get_or_insert_with(|| classify(name))
     }
 
     /// Item ⇄ lot: an item traced backward brings in its lot; a lot traced forward its items.
@@ -554,11 +606,8 @@ impl Walk {
         let mut items = Vec::new();
         for k in range.clone() {
             let (role, node) = self.links[k];
-            if matches!(role, Role::Epc | Role::Output) {
-                let c = self.class(node);
-                if c.kind == NodeKind::Item {
-                    items.push((node, c));
-                }
+            if matches!(role, Role::Epc | Role::Output) && self.class(node).kind == NodeKind::Item {
+                items.push(node);
             }
         }
         for k in range {
@@ -566,10 +615,12 @@ impl Walk {
             if role != Role::LotOf {
                 continue;
             }
-            let lot_class = self.class(lot);
-            let lot_gtin = &lot_class.gtin;
-            if v.mode.backward() && v.node != lot && self.class(v.node).gtin == *lot_gtin {
-                if items.iter().any(|(n, _)| *n == v.node) {
+            self.class(lot);
+            self.class(v.node);
+            let gtin = |n: Id| self.nodes[n as usize].class.as_ref().map(|c| &c.gtin);
+            let lot_gtin = gtin(lot);
+            if v.mode.backward() && v.node != lot && gtin(v.node) == lot_gtin {
+                if items.contains(&v.node) {
                     new.push((
                         lot,
                         v.node,
@@ -578,12 +629,12 @@ impl Walk {
                     ));
                 }
             } else if !v.mode.backward() && !v.mode.carrier() && v.node == lot {
-                for (item, _) in items.iter().filter(|(_, c)| c.gtin == *lot_gtin) {
+                for &item in items.iter().filter(|&&n| gtin(n) == lot_gtin) {
                     new.push((
                         lot,
-                        *item,
+                        item,
                         EdgeKind::LotItem,
-                        visit(*item, Mode::Forward, e.time_ms, v.hi),
+                        visit(item, Mode::Forward, e.time_ms, v.hi),
                     ));
                 }
             }
@@ -594,10 +645,8 @@ impl Walk {
     /// `DELETE` of the same kind naming it or naming no children (all of them).
     fn containment_end(&self, parent: Id, child: Id, from: u32) -> i64 {
         let start = &self.evs[from as usize];
-        let Some(list) = &self.nodes[parent as usize].loaded else {
-            return i64::MAX;
-        };
-        list.iter()
+        self.lists[self.loaded(parent)]
+            .iter()
             .map(|&j| (j, &self.evs[j as usize]))
             .filter(|(j, e)| {
                 *j != from
