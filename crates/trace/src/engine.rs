@@ -227,8 +227,9 @@ struct NodeState {
     /// Set once its events are loaded: where those events are listed in `Walk::lists`, in
     /// time order.
     loaded: Option<(u32, u32)>,
-    /// The windows it was already traced over, per mode.
-    done: Vec<(Mode, i64, i64)>,
+    /// The last window it was already traced over: an entry of `Walk::done`, which chains
+    /// to the others.
+    done: u32,
     /// What it names, read once per trace (parsing a Digital Link is costly).
     class: Option<NodeRef>,
 }
@@ -238,7 +239,7 @@ impl Default for NodeState {
         NodeState {
             touching: NONE,
             loaded: None,
-            done: Vec::new(),
+            done: NONE,
             class: None,
         }
     }
@@ -299,6 +300,9 @@ struct Walk {
     touching: Vec<(u32, u32)>,
     /// The loaded identifiers' events in time order, one list after the other.
     lists: Vec<u32>,
+    /// Chains of the windows each identifier was traced over: (mode, from, to, the previous
+    /// entry of the same identifier or [`NONE`]).
+    done: Vec<(Mode, i64, i64, u32)>,
     pending: Vec<Visit>,
     /// Scratch list of the visits one event leads to.
     new: Vec<(Id, Id, EdgeKind, Visit)>,
@@ -320,6 +324,7 @@ impl Walk {
             nodes: Vec::new(),
             touching: Vec::new(),
             lists: Vec::new(),
+            done: Vec::new(),
             pending: Vec::new(),
             new: Vec::new(),
             graph: GraphBuilder::new(),
@@ -349,10 +354,15 @@ impl Walk {
     }
 
     fn covered(&self, v: &Visit) -> bool {
-        self.nodes[v.node as usize]
-            .done
-            .iter()
-            .any(|&(m, a, b)| m == v.mode && a <= v.lo && v.hi <= b)
+        let mut entry = self.nodes[v.node as usize].done;
+        while entry != NONE {
+            let (m, a, b, previous) = self.done[entry as usize];
+            if m == v.mode && a <= v.lo && v.hi <= b {
+                return true;
+            }
+            entry = previous;
+        }
+        false
     }
 
     fn links(&self, i: u32) -> &[LinkId] {
@@ -471,7 +481,9 @@ impl Walk {
         if need.len() > before {
             return false;
         }
-        self.nodes[v.node as usize].done.push((v.mode, v.lo, v.hi));
+        let previous = self.nodes[v.node as usize].done;
+        self.nodes[v.node as usize].done = self.len_u32(self.done.len());
+        self.done.push((v.mode, v.lo, v.hi, previous));
         self.graph.mark(v.node, v.mode.backward(), v.mode.carrier());
         for k in list {
             let i = self.lists[k];

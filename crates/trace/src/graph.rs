@@ -509,11 +509,15 @@ impl GraphBuilder {
         mut classes: Vec<Option<NodeRef>>,
         truncated: bool,
     ) -> TraceGraph {
-        let mut order: Vec<usize> = (0..self.included.len())
+        // Each record's time read once (the records are spread over the heap): the eventID
+        // only breaks ties, and no two events of a trace share one.
+        let mut order: Vec<(i64, usize)> = (0..self.included.len())
             .filter(|&i| !self.included[i].is_empty())
+            .map(|i| (events[i].time_ms, i))
             .collect();
-        order.sort_by(|&a, &b| {
-            (events[a].time_ms, &events[a].event_id).cmp(&(events[b].time_ms, &events[b].event_id))
+        order.sort_unstable_by(|&(ta, a), &(tb, b)| {
+            ta.cmp(&tb)
+                .then_with(|| events[a].event_id.cmp(&events[b].event_id))
         });
         // Engine index → graph index.
         let mut map = vec![None; events.len()];
@@ -521,7 +525,7 @@ impl GraphBuilder {
         let mut node_events: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
         let mut out_events = Vec::with_capacity(order.len());
         let mut included = self.included;
-        for (j, &i) in order.iter().enumerate() {
+        for (j, &(_, i)) in order.iter().enumerate() {
             map[i] = Some(j);
             let mut ids = std::mem::take(&mut included[i]);
             ids.sort_unstable_by(|&a, &b| names.name(a).cmp(names.name(b)));
