@@ -3,7 +3,8 @@
 //! explicitly:
 //! `cargo test -p traceport-store --release --test trace_speed -- --ignored --nocapture`.
 //! `TRACEPORT_BENCH_EVENTS` (default 100,000), `TRACEPORT_BENCH_TRACES` (500),
-//! `TRACEPORT_BENCH_BLEND` (chains per blend, 250); `TRACEPORT_TEST_BACKEND=postgres` runs
+//! `TRACEPORT_BENCH_BLEND` (chains per blend, 250), `TRACEPORT_BENCH_MAX_NODES` (the
+//! requests' node limit, 10,000: lower it to compare truncated traces); `TRACEPORT_TEST_BACKEND=postgres` runs
 //! it on a scratch PostgreSQL database; `TRACEPORT_BENCH_DB=path` keeps the SQLite store
 //! there and reuses it on the next run (same settings), to skip loading. Prints a digest of every traced graph, so that two
 //! builds can be checked to compute the same traces.
@@ -63,6 +64,11 @@ fn blended_lot_trace_latency() {
     let events = env("TRACEPORT_BENCH_EVENTS", 100_000);
     let traces = env("TRACEPORT_BENCH_TRACES", 500);
     let per = env("TRACEPORT_BENCH_BLEND", 250);
+    let max_nodes = env("TRACEPORT_BENCH_MAX_NODES", 10_000);
+    let request = |key: &str| TraceRequest {
+        max_nodes,
+        ..TraceRequest::new(key)
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = std::env::var_os("TRACEPORT_BENCH_DB")
         .map_or_else(|| dir.path().join("traceport.sqlite"), Into::into);
@@ -116,7 +122,7 @@ fn blended_lot_trace_latency() {
     let mut nodes = 0;
     let cold = Instant::now();
     for key in &keys {
-        let graph = store.trace(&TraceRequest::new(key.clone())).unwrap();
+        let graph = store.trace(&request(key)).unwrap();
         serde_json::to_string(&graph).unwrap().hash(&mut digest);
         nodes = nodes.max(graph.nodes.len());
     }
@@ -124,11 +130,11 @@ fn blended_lot_trace_latency() {
     let mut us = Vec::with_capacity(traces);
     let cpu = thread_cpu();
     for i in 0..traces {
-        let request = TraceRequest::new(keys[i % keys.len()].clone());
+        let request = request(&keys[i % keys.len()]);
         let t = Instant::now();
         let graph = store.trace(&request).unwrap();
         us.push(t.elapsed().as_micros() as u64);
-        assert!(graph.nodes.len() > per);
+        assert!(graph.nodes.len() > per.min(max_nodes - 1));
     }
     let cpu = match (cpu, thread_cpu()) {
         (Some(a), Some(b)) => (b - a).as_secs_f64() * 1e3 / traces as f64,

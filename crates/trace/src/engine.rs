@@ -18,12 +18,11 @@
 //! Object and transaction events attach to the identifiers they name (shipping, receiving,
 //! selling: the parties and places of the trace) without linking identifiers to each other.
 
-use std::rc::Rc;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
-// The walk hashes many short-lived identifier strings: a fast non-cryptographic hash (the
-// keys come from the store, and a trace is bounded by max_nodes) instead of SipHash.
-use rustc_hash::FxHashMap as HashMap;
+use foldhash::fast::RandomState;
+use rustc_hash::FxHashMap;
 
 use epcis::model::Action;
 use epcis::EventType;
@@ -135,12 +134,115 @@ impl Mode {
     }
 }
 
-#[derive(Debug, Clone)]
+/// An identifier of the trace, numbered in the order the walk first met it (the start is
+/// 0): the walk compares and indexes numbers, and each identifier string is hashed once.
+pub(crate) type Id = u32;
+
+/// The identifiers met by one trace, numbered, their text kept one after the other in
+/// one string (no allocation per identifier). The strings come from senders' events, so
+/// they are looked up by a hash with a fresh random seed per trace (foldhash: as fast as
+/// FxHash on these strings, but a sender cannot prepare identifiers that collide, since
+/// the seed is new for every trace and never shown); everything keyed by number after that
+/// is indexed directly.
+#[derive(Default)]
+pub(crate) struct Names {
+    text: String,
+    /// Where each identifier's text ends in `text` (it starts where the previous one ends).
+    ends: Vec<usize>,
+    /// Identifier number by hash of its text; `collided` lists the rare identifiers whose
+    /// hash another identifier had first.
+    by_hash: FxHashMap<u64, Id>,
+    collided: Vec<Id>,
+    seed: RandomState,
+}
+
+impl Names {
+    /// The number of `name`, given it if new.
+    fn intern(&mut self, name: &str) -> Id {
+        let hash = self.seed.hash_one(name);
+        let collision = match self.by_hash.get(&hash) {
+            None => false,
+            Some(&id) if self.name(id) == name => return id,
+            Some(_) => {
+                if let Some(&id) = self.collided.iter().find(|&&id| self.name(id) == name) {
+                    return id;
+                }
+                true
+            }
+        };
+        let id = Id::try_from(self.ends.len()).unwrap_or(Id::MAX);
+        self.text.push_str(name);
+        self.ends.push(self.text.len());
+        if collision {
+            self.collided.push(id);
+        } else {
+            self.by_hash.insert(hash, id);
+        }
+        id
+    }
+
+    /// How many identifiers are numbered.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The identifier numbered `id`.
+    pub(crate) fn name(&self, id: Id) -> &str {
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Visit {
-    node: String,
+    node: Id,
     mode: Mode,
     lo: i64,
     hi: i64,
+}
+
+/// What the walk reads of an event, with its identifiers numbered (its links are
+/// `links[start..end]` of the walk).
+#[derive(Debug, Clone, Copy)]
+struct Ev {
+    time_ms: i64,
+    event_type: EventType,
+    action: Option<Action>,
+    start: u32,
+    end: u32,
+}
+
+/// One link of an event: role and identifier.
+type LinkId = (Role, Id);
+
+/// No entry (end of a chain in `Walk::touching`).
+const NONE: u32 = u32::MAX;
+
+/// What the walk knows of one identifier.
+struct NodeState {
+    /// The last of the events touching it among the events known so far: an entry of
+    /// `Walk::touching`, which chains to the others.
+    touching: u32,
+    /// Set once its events are loaded: where those events are listed in `Walk::lists`, in
+    /// time order.
+    loaded: Option<(u32, u32)>,
+    /// The last window it was already traced over: an entry of `Walk::done`, which chains
+    /// to the others.
+    done: u32,
+    /// What it names, read once per trace (parsing a Digital Link is costly).
+    class: Option<NodeRef>,
+}
+
+impl Default for NodeState {
+    fn default() -> NodeState {
+        NodeState {
+            touching: NONE,
+            loaded: None,
+            done: NONE,
+            class: None,
+        }
+    }
 }
 
 /// Computes the trace graph of `request` over `source`.
@@ -158,48 +260,52 @@ pub fn trace<S: EventSource>(
     if request.direction != Direction::Backward {
         queue.push(walk.start_visit(Mode::Forward, lo, hi));
     }
+    let mut need = Vec::new();
     while !queue.is_empty() {
         queue.retain(|v| !walk.covered(v));
-        let missing: Vec<String> = queue.iter().map(|v| v.node.clone()).collect();
+        let missing: Vec<Id> = queue.iter().map(|v| v.node).collect();
         walk.load(source, missing)?;
         let mut next = Vec::new();
-        let mut need = Vec::new();
         for visit in queue {
-            match walk.process(&visit) {
-                Ok(()) => {}
-                Err(parents) => {
-                    need.extend(parents);
-                    next.push(visit);
-                }
+            if !walk.process(&visit, &mut need) {
+                next.push(visit);
             }
         }
-        walk.load(source, need)?;
+        walk.load(source, std::mem::take(&mut need))?;
         next.append(&mut walk.pending);
         queue = next;
     }
-    let classes = walk
-        .classes
-        .into_iter()
-        .map(|(id, c)| (id, Rc::unwrap_or_clone(c)))
-        .collect();
+    let classes = walk.nodes.into_iter().map(|n| n.class).collect();
     Ok(walk
         .graph
-        .finish(request, walk.events, classes, walk.truncated))
+        .finish(request, &walk.names, walk.events, classes, walk.truncated))
 }
 
 struct Walk {
     events: Vec<Arc<EventRecord>>,
-    by_id: HashMap<String, usize>,
-    /// Events touching each identifier, among the events known so far.
-    by_key: HashMap<String, Vec<usize>>,
-    /// Events touching each loaded identifier, in time order (shared: a visit reads the
-    /// list while it adds to the walk).
-    loaded: HashMap<String, Rc<[usize]>>,
-    /// The windows each identifier was already traced over, per mode.
-    done: HashMap<String, Vec<(Mode, i64, i64)>>,
-    /// What each identifier names, read once per trace (parsing a Digital Link is costly).
-    classes: HashMap<String, Rc<NodeRef>>,
+    /// The walk's view of `events`, by the same index.
+    evs: Vec<Ev>,
+    /// The links of every event in `evs`, one after the other.
+    links: Vec<LinkId>,
+    /// The events given so far, by a seeded hash of their `eventID` (not the text: no copy
+    /// per event); `collided` lists the rare events whose hash another eventID had first.
+    by_id: FxHashMap<u64, u32>,
+    collided: Vec<u32>,
+    id_hash: RandomState,
+    names: Names,
+    /// By identifier number.
+    nodes: Vec<NodeState>,
+    /// Chains of the events touching each identifier: (event, the previous entry of the
+    /// same identifier or [`NONE`]).
+    touching: Vec<(u32, u32)>,
+    /// The loaded identifiers' events in time order, one list after the other.
+    lists: Vec<u32>,
+    /// Chains of the windows each identifier was traced over: (mode, from, to, the previous
+    /// entry of the same identifier or [`NONE`]).
+    done: Vec<(Mode, i64, i64, u32)>,
     pending: Vec<Visit>,
+    /// Scratch list of the visits one event leads to.
+    new: Vec<(Id, Id, EdgeKind, Visit)>,
     graph: GraphBuilder,
     max_nodes: usize,
     truncated: bool,
@@ -207,23 +313,40 @@ struct Walk {
 
 impl Walk {
     fn new(request: &TraceRequest) -> Walk {
-        Walk {
+        let mut walk = Walk {
             events: Vec::new(),
-            by_id: HashMap::default(),
-            by_key: HashMap::default(),
-            loaded: HashMap::default(),
-            done: HashMap::default(),
-            classes: HashMap::default(),
+            evs: Vec::new(),
+            links: Vec::new(),
+            by_id: FxHashMap::default(),
+            collided: Vec::new(),
+            id_hash: RandomState::default(),
+            names: Names::default(),
+            nodes: Vec::new(),
+            touching: Vec::new(),
+            lists: Vec::new(),
+            done: Vec::new(),
             pending: Vec::new(),
-            graph: GraphBuilder::new(&request.start),
+            new: Vec::new(),
+            graph: GraphBuilder::new(),
             max_nodes: request.max_nodes.max(1),
             truncated: false,
+        };
+        let start = walk.intern(&request.start);
+        walk.graph.add_node(start);
+        walk
+    }
+
+    fn intern(&mut self, name: &str) -> Id {
+        let id = self.names.intern(name);
+        if self.nodes.len() < self.names.len() {
+            self.nodes.push(NodeState::default());
         }
+        id
     }
 
     fn start_visit(&mut self, mode: Mode, lo: i64, hi: i64) -> Visit {
         Visit {
-            node: self.graph.start().to_owned(),
+            node: 0,
             mode,
             lo,
             hi,
@@ -231,126 +354,188 @@ impl Walk {
     }
 
     fn covered(&self, v: &Visit) -> bool {
-        self.done.get(&v.node).is_some_and(|ws| {
-            ws.iter()
-                .any(|&(m, a, b)| m == v.mode && a <= v.lo && v.hi <= b)
-        })
+        let mut entry = self.nodes[v.node as usize].done;
+        while entry != NONE {
+            let (m, a, b, previous) = self.done[entry as usize];
+            if m == v.mode && a <= v.lo && v.hi <= b {
+                return true;
+            }
+            entry = previous;
+        }
+        false
+    }
+
+    fn links(&self, i: u32) -> &[LinkId] {
+        let e = &self.evs[i as usize];
+        &self.links[e.start as usize..e.end as usize]
     }
 
     fn load<S: EventSource>(
         &mut self,
         source: &mut S,
-        mut nodes: Vec<String>,
+        mut nodes: Vec<Id>,
     ) -> Result<(), TraceError<S::Error>> {
-        nodes.retain(|n| !self.loaded.contains_key(n));
-        nodes.sort_unstable();
+        nodes.retain(|&n| self.nodes[n as usize].loaded.is_none());
+        // The source is asked in the order of the identifiers' text, as it always was.
+        nodes.sort_unstable_by(|&a, &b| self.names.name(a).cmp(self.names.name(b)));
         nodes.dedup();
         if nodes.is_empty() {
             return Ok(());
         }
-        let records = source.events_touching(&nodes).map_err(TraceError::Source)?;
+        let text: Vec<String> = nodes
+            .iter()
+            .map(|&n| self.names.name(n).to_owned())
+            .collect();
+        let records = source.events_touching(&text).map_err(TraceError::Source)?;
         for record in records {
-            if self.by_id.contains_key(&record.event_id) {
+            let i = self.events.len();
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            if !self.first_time(&record.event_id, index) {
                 continue;
             }
-            let i = self.events.len();
-            self.by_id.insert(record.event_id.clone(), i);
+            let start = u32::try_from(self.links.len()).unwrap_or(u32::MAX);
             for link in &record.links {
-                match self.by_key.get_mut(&link.node) {
-                    // An identifier named twice by one event is listed once.
-                    Some(list) if list.last() == Some(&i) => {}
-                    Some(list) => list.push(i),
-                    None => {
-                        self.by_key.insert(link.node.clone(), vec![i]);
-                    }
+                let node = self.intern(&link.node);
+                self.links.push((link.role, node));
+                let last = self.nodes[node as usize].touching;
+                // An identifier named twice by one event is listed once.
+                if last == NONE || self.touching[last as usize].0 != index {
+                    self.nodes[node as usize].touching = self.len_u32(self.touching.len());
+                    self.touching.push((index, last));
                 }
             }
+            self.evs.push(Ev {
+                time_ms: record.time_ms,
+                event_type: record.event_type,
+                action: record.action,
+                start,
+                end: u32::try_from(self.links.len()).unwrap_or(u32::MAX),
+            });
             self.events.push(record);
         }
         for node in nodes {
-            let mut list = self.by_key.get(&node).cloned().unwrap_or_default();
-            list.sort_by_key(|&i| (self.events[i].time_ms, i));
-            self.loaded.insert(node, list.into());
+            let start = self.lists.len();
+            let mut entry = self.nodes[node as usize].touching;
+            while entry != NONE {
+                let (i, previous) = self.touching[entry as usize];
+                self.lists.push(i);
+                entry = previous;
+            }
+            let evs = &self.evs;
+            self.lists[start..].sort_unstable_by_key(|&i| (evs[i as usize].time_ms, i));
+            let range = (self.len_u32(start), self.len_u32(self.lists.len()));
+            self.nodes[node as usize].loaded = Some(range);
         }
         Ok(())
     }
 
-    /// Processes a visit; `Err` lists the containers whose events must be loaded first.
-    fn process(&mut self, v: &Visit) -> Result<(), Vec<String>> {
-        if self.covered(v) {
-            return Ok(());
-        }
-        let list = self
+    /// A position in one of the walk's lists (a trace is far below 4 billion entries).
+    fn len_u32(&self, n: usize) -> u32 {
+        u32::try_from(n).unwrap_or(NONE)
+    }
+
+    /// The events of a loaded identifier, in time order (empty when not loaded).
+    fn loaded(&self, node: Id) -> std::ops::Range<usize> {
+        self.nodes[node as usize]
             .loaded
-            .get(&v.node)
-            .cloned()
-            .unwrap_or_else(|| Rc::from([]));
-        let in_window = |i: &usize| {
-            let t = self.events[*i].time_ms;
-            v.lo <= t && t <= v.hi
-        };
-        let missing: Vec<String> = list
-            .iter()
-            .filter(|i| in_window(i))
-            .filter_map(|&i| self.container_of(i, &v.node))
-            .filter(|p| !self.loaded.contains_key(p))
-            .collect();
-        if !missing.is_empty() {
-            return Err(missing);
-        }
-        match self.done.get_mut(&v.node) {
-            Some(windows) => windows.push((v.mode, v.lo, v.hi)),
+            .map_or(0..0, |(a, b)| a as usize..b as usize)
+    }
+
+    /// Whether no event named `event_id` was given yet; if so, remembers it as event `index`.
+    fn first_time(&mut self, event_id: &str, index: u32) -> bool {
+        let same = |j: &u32| self.events[*j as usize].event_id == event_id;
+        let hash = self.id_hash.hash_one(event_id);
+        match self.by_id.get(&hash) {
             None => {
-                self.done.insert(v.node.clone(), vec![(v.mode, v.lo, v.hi)]);
+                self.by_id.insert(hash, index);
+                true
+            }
+            Some(j) if same(j) => false,
+            Some(_) if self.collided.iter().any(same) => false,
+            Some(_) => {
+                self.collided.push(index);
+                true
             }
         }
-        self.graph
-            .mark(&v.node, v.mode.backward(), v.mode.carrier());
-        let inside: Vec<usize> = list.iter().copied().filter(|i| in_window(i)).collect();
-        for i in inside {
-            self.graph.include(i, &v.node);
-            self.follow(v, i);
+    }
+
+    /// Processes a visit; `false` when the containers it adds to `need` must be loaded
+    /// first.
+    fn process(&mut self, v: &Visit, need: &mut Vec<Id>) -> bool {
+        if self.covered(v) {
+            return true;
         }
-        Ok(())
+        let list = self.loaded(v.node);
+        let in_window = |i: u32| {
+            let t = self.evs[i as usize].time_ms;
+            v.lo <= t && t <= v.hi
+        };
+        let before = need.len();
+        for &i in self.lists[list.clone()].iter().filter(|&&i| in_window(i)) {
+            if let Some(p) = self.container_of(i, v.node) {
+                if self.nodes[p as usize].loaded.is_none() {
+                    need.push(p);
+                }
+            }
+        }
+        if need.len() > before {
+            return false;
+        }
+        let previous = self.nodes[v.node as usize].done;
+        self.nodes[v.node as usize].done = self.len_u32(self.done.len());
+        self.done.push((v.mode, v.lo, v.hi, previous));
+        self.graph.mark(v.node, v.mode.backward(), v.mode.carrier());
+        for k in list {
+            let i = self.lists[k];
+            let t = self.evs[i as usize].time_ms;
+            if v.lo <= t && t <= v.hi {
+                self.graph.include(i as usize, v.node);
+                self.follow(v, i);
+            }
+        }
+        true
     }
 
     /// The parent of an aggregation or association in which `node` is a child.
-    fn container_of(&self, i: usize, node: &str) -> Option<String> {
-        let e = &self.events[i];
+    fn container_of(&self, i: u32, node: Id) -> Option<Id> {
+        let e = &self.evs[i as usize];
         if !matches!(
             e.event_type,
             EventType::AggregationEvent | EventType::AssociationEvent
         ) {
             return None;
         }
-        e.with_role(Role::Child).find(|l| l.node == node)?;
-        e.with_role(Role::Parent).next().map(|l| l.node.clone())
+        let links = self.links(i);
+        links.iter().find(|&&l| l == (Role::Child, node))?;
+        first(links, Role::Parent)
     }
 
-    fn follow(&mut self, v: &Visit, i: usize) {
-        let e = &self.events[i];
+    fn follow(&mut self, v: &Visit, i: u32) {
+        let mut new = std::mem::take(&mut self.new);
+        new.clear();
+        let e = self.evs[i as usize];
         let t = e.time_ms;
-        let has = |role: Role| e.links.iter().any(|l| l.role == role && l.node == v.node);
-        let mut new: Vec<(String, String, EdgeKind, Visit)> = Vec::new();
+        let links = self.links(i);
+        let has = |role: Role| links.contains(&(role, v.node));
         match e.event_type {
             EventType::TransformationEvent => {
                 if v.mode.backward() && (has(Role::Output) || has(Role::LotOf)) {
-                    for input in e.with_role(Role::Input) {
+                    for input in with_role(links, Role::Input) {
                         new.push((
-                            input.node.clone(),
-                            v.node.clone(),
+                            input,
+                            v.node,
                             EdgeKind::Transformed,
-                            visit(&input.node, Mode::Back, v.lo, t),
+                            visit(input, Mode::Back, v.lo, t),
                         ));
                     }
                 }
                 if !v.mode.backward() && has(Role::Input) {
-                    for output in e.with_role(Role::Output) {
+                    for output in with_role(links, Role::Output) {
                         new.push((
-                            v.node.clone(),
-                            output.node.clone(),
+                            v.node,
+                            output,
                             EdgeKind::Transformed,
-                            visit(&output.node, Mode::Forward, t, v.hi),
+                            visit(output, Mode::Forward, t, v.hi),
                         ));
                     }
                 }
@@ -361,18 +546,18 @@ impl Walk {
                 } else {
                     EdgeKind::Associated
                 };
-                let parent = e.with_role(Role::Parent).next().map(|l| l.node.clone());
+                let parent = first(links, Role::Parent);
                 let adds = e.action != Some(Action::Delete);
                 if let (Some(parent), true) = (parent, adds) {
                     if has(Role::Child) {
-                        let end = self.containment_end(&parent, &v.node, i);
+                        let end = self.containment_end(parent, v.node, i);
                         let (lo, hi) = (v.lo.max(t), v.hi.min(end));
                         if lo <= hi {
                             new.push((
-                                parent.clone(),
-                                v.node.clone(),
+                                parent,
+                                v.node,
                                 kind,
-                                visit(&parent, v.mode.carrier_of(), lo, hi),
+                                visit(parent, v.mode.carrier_of(), lo, hi),
                             ));
                         }
                     }
@@ -381,20 +566,20 @@ impl Walk {
                     // parent traced for itself is opened.
                     let associated = kind == EdgeKind::Associated;
                     if v.node == parent && (associated || !v.mode.carrier()) {
-                        for child in e.with_role(Role::Child) {
-                            let end = self.containment_end(&parent, &child.node, i);
+                        for child in with_role(links, Role::Child) {
+                            let end = self.containment_end(parent, child, i);
                             let w = if associated {
                                 let (lo, hi) = (v.lo.max(t), v.hi.min(end));
                                 if lo > hi {
                                     continue;
                                 }
-                                visit(&child.node, v.mode.carrier_of(), lo, hi)
+                                visit(child, v.mode.carrier_of(), lo, hi)
                             } else if v.mode.backward() {
-                                visit(&child.node, Mode::Back, v.lo, v.hi.min(end))
+                                visit(child, Mode::Back, v.lo, v.hi.min(end))
                             } else {
-                                visit(&child.node, Mode::Forward, t, v.hi)
+                                visit(child, Mode::Forward, t, v.hi)
                             };
-                            new.push((parent.clone(), child.node.clone(), kind, w));
+                            new.push((parent, child, kind, w));
                         }
                     }
                 }
@@ -402,67 +587,66 @@ impl Walk {
             EventType::ObjectEvent | EventType::TransactionEvent => {}
         }
         self.follow_lots(v, i, &mut new);
-        for (from, to, kind, next) in new {
-            let target = next.node.clone();
+        for &(from, to, kind, next) in &new {
+            let target = next.node;
             self.push(next);
-            if self.graph.has_node(&target) {
-                self.graph.edge(&from, &to, kind, i);
+            if self.graph.has_node(target) {
+                self.graph.edge(from, to, kind, i as usize);
             }
         }
+        self.new = new;
     }
 
-    /// What `id` names (remembered for the rest of the trace).
-    fn class(&mut self, id: &str) -> Rc<NodeRef> {
-        if let Some(c) = self.classes.get(id) {
-            return Rc::clone(c);
-        }
-        let c = Rc::new(classify(id));
-        self.classes.insert(id.to_owned(), Rc::clone(&c));
-        c
+    /// What identifier `id` names (remembered for the rest of the trace).
+    fn class(&mut self, id: Id) -> &NodeRef {
+        let name = self.names.name(id);
+        self.nodes[id as usize]
+            .class
+            .get_or_insert_with(|| classify(name))
     }
 
     /// Item ⇄ lot: an item traced backward brings in its lot; a lot traced forward its items.
-    fn follow_lots(
-        &mut self,
-        v: &Visit,
-        i: usize,
-        new: &mut Vec<(String, String, EdgeKind, Visit)>,
-    ) {
-        let e = Arc::clone(&self.events[i]);
-        let mut lots = e.with_role(Role::LotOf).peekable();
-        if lots.peek().is_none() {
+    fn follow_lots(&mut self, v: &Visit, i: u32, new: &mut Vec<(Id, Id, EdgeKind, Visit)>) {
+        let e = self.evs[i as usize];
+        let range = e.start as usize..e.end as usize;
+        if !self.links[range.clone()]
+            .iter()
+            .any(|&(r, _)| r == Role::LotOf)
+        {
             return;
         }
         let mut items = Vec::new();
-        for l in e
-            .links
-            .iter()
-            .filter(|l| matches!(l.role, Role::Epc | Role::Output))
-        {
-            let c = self.class(&l.node);
-            if c.kind == NodeKind::Item {
-                items.push((l, c));
+        for k in range.clone() {
+            let (role, node) = self.links[k];
+            if matches!(role, Role::Epc | Role::Output) && self.class(node).kind == NodeKind::Item {
+                items.push(node);
             }
         }
-        for lot in lots {
-            let lot_class = self.class(&lot.node);
-            let lot_gtin = &lot_class.gtin;
-            if v.mode.backward() && v.node != lot.node && self.class(&v.node).gtin == *lot_gtin {
-                if items.iter().any(|(l, _)| l.node == v.node) {
+        for k in range {
+            let (role, lot) = self.links[k];
+            if role != Role::LotOf {
+                continue;
+            }
+            self.class(lot);
+            self.class(v.node);
+            let gtin = |n: Id| self.nodes[n as usize].class.as_ref().map(|c| &c.gtin);
+            let lot_gtin = gtin(lot);
+            if v.mode.backward() && v.node != lot && gtin(v.node) == lot_gtin {
+                if items.contains(&v.node) {
                     new.push((
-                        lot.node.clone(),
-                        v.node.clone(),
+                        lot,
+                        v.node,
                         EdgeKind::LotItem,
-                        visit(&lot.node, Mode::Back, v.lo, v.hi),
+                        visit(lot, Mode::Back, v.lo, v.hi),
                     ));
                 }
-            } else if !v.mode.backward() && !v.mode.carrier() && v.node == lot.node {
-                for (item, _) in items.iter().filter(|(_, c)| c.gtin == *lot_gtin) {
+            } else if !v.mode.backward() && !v.mode.carrier() && v.node == lot {
+                for &item in items.iter().filter(|&&n| gtin(n) == lot_gtin) {
                     new.push((
-                        lot.node.clone(),
-                        item.node.clone(),
+                        lot,
+                        item,
                         EdgeKind::LotItem,
-                        visit(&item.node, Mode::Forward, e.time_ms, v.hi),
+                        visit(item, Mode::Forward, e.time_ms, v.hi),
                     ));
                 }
             }
@@ -471,23 +655,22 @@ impl Walk {
 
     /// When `child`, put into `parent` by event `from`, was taken out again: the first later
     /// `DELETE` of the same kind naming it or naming no children (all of them).
-    fn containment_end(&self, parent: &str, child: &str, from: usize) -> i64 {
-        let start = &self.events[from];
-        let Some(list) = self.loaded.get(parent) else {
-            return i64::MAX;
-        };
-        list.iter()
-            .map(|&j| (j, &self.events[j]))
+    fn containment_end(&self, parent: Id, child: Id, from: u32) -> i64 {
+        let start = &self.evs[from as usize];
+        self.lists[self.loaded(parent)]
+            .iter()
+            .map(|&j| (j, &self.evs[j as usize]))
             .filter(|(j, e)| {
                 *j != from
                     && e.event_type == start.event_type
                     && e.action == Some(Action::Delete)
                     && e.time_ms >= start.time_ms
-                    && e.with_role(Role::Parent).any(|l| l.node == parent)
+                    && with_role(self.links(*j), Role::Parent).any(|n| n == parent)
             })
-            .find(|(_, e)| {
-                let mut children = e.with_role(Role::Child).peekable();
-                children.peek().is_none() || e.with_role(Role::Child).any(|l| l.node == child)
+            .find(|(j, _)| {
+                let links = self.links(*j);
+                let mut children = with_role(links, Role::Child).peekable();
+                children.peek().is_none() || links.contains(&(Role::Child, child))
             })
             .map_or(i64::MAX, |(_, e)| e.time_ms)
     }
@@ -496,20 +679,28 @@ impl Walk {
         if self.covered(&v) {
             return;
         }
-        if !self.graph.has_node(&v.node) && self.graph.node_count() >= self.max_nodes {
+        if !self.graph.has_node(v.node) && self.graph.node_count() >= self.max_nodes {
             self.truncated = true;
             return;
         }
-        self.graph.add_node(&v.node);
+        self.graph.add_node(v.node);
         self.pending.push(v);
     }
 }
 
-fn visit(node: &str, mode: Mode, lo: i64, hi: i64) -> Visit {
-    Visit {
-        node: node.to_owned(),
-        mode,
-        lo,
-        hi,
-    }
+/// The identifiers of `links` with `role`.
+fn with_role(links: &[LinkId], role: Role) -> impl Iterator<Item = Id> + '_ {
+    links
+        .iter()
+        .filter(move |&&(r, _)| r == role)
+        .map(|&(_, n)| n)
+}
+
+/// The first identifier of `links` with `role`.
+fn first(links: &[LinkId], role: Role) -> Option<Id> {
+    with_role(links, role).next()
+}
+
+fn visit(node: Id, mode: Mode, lo: i64, hi: i64) -> Visit {
+    Visit { node, mode, lo, hi }
 }

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
-use crate::engine::{Direction, TraceRequest};
+use crate::engine::{Direction, Id, Names, TraceRequest};
 use crate::node::{classify, NodeKind, NodeRef};
 use crate::record::{EventRecord, Role};
 
@@ -427,52 +427,54 @@ struct Flags {
     carrier: bool,
 }
 
-/// Collects a trace while the engine walks.
+/// Collects a trace while the engine walks, by identifier number (see [`Names`]; the
+/// start is 0) and event index.
 pub(crate) struct GraphBuilder {
-    start: String,
-    nodes: FxHashMap<String, Flags>,
-    included: FxHashMap<usize, Vec<String>>,
-    edges: FxHashSet<(String, String, EdgeKind, usize)>,
+    /// By identifier number: `Some` for the trace's identifiers.
+    nodes: Vec<Option<Flags>>,
+    count: usize,
+    /// By event index: the identifiers each event was found under (empty: not included).
+    included: Vec<Vec<Id>>,
+    edges: FxHashSet<(Id, Id, EdgeKind, usize)>,
 }
 
 impl GraphBuilder {
-    pub(crate) fn new(start: &str) -> GraphBuilder {
-        let mut nodes = FxHashMap::default();
-        nodes.insert(start.to_owned(), Flags::default());
+    pub(crate) fn new() -> GraphBuilder {
         GraphBuilder {
-            start: start.to_owned(),
-            nodes,
-            included: FxHashMap::default(),
+            nodes: Vec::new(),
+            count: 0,
+            included: Vec::new(),
             edges: FxHashSet::default(),
         }
     }
 
-    pub(crate) fn start(&self) -> &str {
-        &self.start
-    }
-
-    pub(crate) fn has_node(&self, id: &str) -> bool {
-        self.nodes.contains_key(id)
+    pub(crate) fn has_node(&self, id: Id) -> bool {
+        self.nodes.get(id as usize).is_some_and(Option::is_some)
     }
 
     pub(crate) fn node_count(&self) -> usize {
-        self.nodes.len()
+        self.count
     }
 
-    pub(crate) fn add_node(&mut self, id: &str) {
-        if !self.nodes.contains_key(id) {
-            self.nodes.insert(id.to_owned(), Flags::default());
+    fn flags(&mut self, id: Id) -> &mut Flags {
+        let i = id as usize;
+        if self.nodes.len() <= i {
+            self.nodes.resize(i + 1, None);
         }
+        let slot = &mut self.nodes[i];
+        if slot.is_none() {
+            self.count += 1;
+        }
+        slot.get_or_insert_with(Flags::default)
+    }
+
+    pub(crate) fn add_node(&mut self, id: Id) {
+        self.flags(id);
     }
 
     /// Records how a visit reached `id`.
-    pub(crate) fn mark(&mut self, id: &str, backward: bool, carrier: bool) {
-        if !self.nodes.contains_key(id) {
-            self.nodes.insert(id.to_owned(), Flags::default());
-        }
-        let Some(f) = self.nodes.get_mut(id) else {
-            return;
-        };
+    pub(crate) fn mark(&mut self, id: Id, backward: bool, carrier: bool) {
+        let f = self.flags(id);
         if carrier {
             f.carrier = true;
         } else if backward {
@@ -483,81 +485,102 @@ impl GraphBuilder {
     }
 
     /// Event `i` belongs to the trace, found under `node`.
-    pub(crate) fn include(&mut self, i: usize, node: &str) {
-        let list = self.included.entry(i).or_default();
-        if !list.iter().any(|n| n == node) {
-            list.push(node.to_owned());
+    pub(crate) fn include(&mut self, i: usize, node: Id) {
+        if self.included.len() <= i {
+            self.included.resize_with(i + 1, Vec::new);
+        }
+        let list = &mut self.included[i];
+        if !list.contains(&node) {
+            list.push(node);
         }
     }
 
-    pub(crate) fn edge(&mut self, from: &str, to: &str, kind: EdgeKind, event: usize) {
-        self.edges
-            .insert((from.to_owned(), to.to_owned(), kind, event));
+    pub(crate) fn edge(&mut self, from: Id, to: Id, kind: EdgeKind, event: usize) {
+        self.edges.insert((from, to, kind, event));
     }
 
     /// The graph; `classes` holds what the engine already read of identifiers (by
-    /// [`classify`]), the others are classified here.
+    /// [`classify`], by number), the others are classified here.
     pub(crate) fn finish(
         self,
         request: &TraceRequest,
+        names: &Names,
         events: Vec<Arc<EventRecord>>,
-        mut classes: FxHashMap<String, NodeRef>,
+        mut classes: Vec<Option<NodeRef>>,
         truncated: bool,
     ) -> TraceGraph {
-        let mut order: Vec<usize> = self.included.keys().copied().collect();
-        order.sort_by(|&a, &b| {
-            (events[a].time_ms, &events[a].event_id).cmp(&(events[b].time_ms, &events[b].event_id))
+        // Each record's time read once (the records are spread over the heap): the eventID
+        // only breaks ties, and no two events of a trace share one.
+        let mut order: Vec<(i64, usize)> = (0..self.included.len())
+            .filter(|&i| !self.included[i].is_empty())
+            .map(|i| (events[i].time_ms, i))
+            .collect();
+        order.sort_unstable_by(|&(ta, a), &(tb, b)| {
+            ta.cmp(&tb)
+                .then_with(|| events[a].event_id.cmp(&events[b].event_id))
         });
         // Engine index → graph index.
         let mut map = vec![None; events.len()];
+        // Identifier number → the graph's events found under it.
+        let mut node_events: Vec<Vec<usize>> = vec![Vec::new(); self.nodes.len()];
         let mut out_events = Vec::with_capacity(order.len());
         let mut included = self.included;
-        for (j, &i) in order.iter().enumerate() {
+        for (j, &(_, i)) in order.iter().enumerate() {
             map[i] = Some(j);
-            let mut nodes = included.remove(&i).unwrap_or_default();
-            nodes.sort();
+            let mut ids = std::mem::take(&mut included[i]);
+            ids.sort_unstable_by(|&a, &b| names.name(a).cmp(names.name(b)));
+            for &id in &ids {
+                if let Some(list) = node_events.get_mut(id as usize) {
+                    list.push(j);
+                }
+            }
             out_events.push(TraceEvent {
                 record: Arc::clone(&events[i]),
-                nodes,
+                nodes: ids.iter().map(|&id| names.name(id).to_owned()).collect(),
             });
         }
-        let mut node_events: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (j, e) in out_events.iter().enumerate() {
-            for n in &e.nodes {
-                node_events.entry(n.as_str()).or_default().push(j);
-            }
-        }
-        let mut nodes: Vec<Node> = self
-            .nodes
-            .into_iter()
-            .map(|(id, f)| Node {
-                what: classes.remove(&id).unwrap_or_else(|| classify(&id)),
-                start: id == self.start,
+        let mut nodes: Vec<Node> = Vec::with_capacity(self.count);
+        for (i, flags) in self.nodes.iter().enumerate() {
+            let Some(f) = flags else { continue };
+            let id = names.name(i as Id);
+            nodes.push(Node {
+                what: classes
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .unwrap_or_else(|| classify(id)),
+                start: i == 0,
                 upstream: f.upstream,
                 downstream: f.downstream,
                 carrier: f.carrier,
-                events: node_events.remove(id.as_str()).unwrap_or_default(),
-                id,
-            })
-            .collect();
+                events: std::mem::take(&mut node_events[i]),
+                id: id.to_owned(),
+            });
+        }
         nodes.sort_by(|a, b| b.start.cmp(&a.start).then_with(|| a.id.cmp(&b.id)));
-        let mut edges: Vec<Edge> = self
+        let mut edges: Vec<(usize, Id, Id, EdgeKind)> = self
             .edges
             .into_iter()
-            .filter_map(|(from, to, kind, i)| {
-                Some(Edge {
-                    from,
-                    to,
-                    kind,
-                    event: (*map.get(i)?)?,
-                })
+            .filter_map(|(from, to, kind, i)| Some(((*map.get(i)?)?, from, to, kind)))
+            .collect();
+        edges.sort_unstable_by(|a, b| {
+            (a.0, names.name(a.1), names.name(a.2), a.3).cmp(&(
+                b.0,
+                names.name(b.1),
+                names.name(b.2),
+                b.3,
+            ))
+        });
+        let edges = edges
+            .into_iter()
+            .map(|(event, from, to, kind)| Edge {
+                from: names.name(from).to_owned(),
+                to: names.name(to).to_owned(),
+                kind,
+                event,
             })
             .collect();
-        edges.sort_by(|a, b| {
-            (a.event, &a.from, &a.to, a.kind).cmp(&(b.event, &b.from, &b.to, b.kind))
-        });
         let mut graph = TraceGraph {
-            start: self.start,
+            start: names.name(0).to_owned(),
             direction: request.direction,
             from_ms: request.from_ms,
             to_ms: request.to_ms,

@@ -1,10 +1,11 @@
 //! [`TraceStore`] on PostgreSQL: the trace index written by the writer with each group
 //! ([`super::writer`]), read one trace step at a time inside one snapshot.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use postgres::{Client, GenericClient, IsolationLevel, Statement};
+// The sets hold database sequence numbers, not sender-chosen text: a fast hash is safe.
+use rustc_hash::FxHashSet as HashSet;
 
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
@@ -100,7 +101,7 @@ impl TraceStore for PgStore {
         self.pool.run(move |c| {
             let stmts = Statements::prepare(c)?;
             let mut tx = snapshot(c.client())?;
-            let records = records_except(&mut tx, &stmts, &cache, &nodes, &mut HashSet::new())?;
+            let records = records_except(&mut tx, &stmts, &cache, &nodes, &mut HashSet::default())?;
             tx.commit()?;
             Ok(records)
         })
@@ -118,7 +119,7 @@ impl TraceStore for PgStore {
                     tx: &mut tx,
                     stmts,
                     cache: &cache,
-                    seen: HashSet::new(),
+                    seen: HashSet::default(),
                 };
                 trace::trace(&mut source, &request).map_err(|TraceError::Source(e)| e)?
             };

@@ -1,10 +1,11 @@
 //! The SQLite trace index: `trace_records` (one compact record per event) and
 //! `trace_nodes` (identifier → event), written by the writer with each event.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use rusqlite::{params, Connection};
+// The sets hold database sequence numbers, not sender-chosen text: a fast hash is safe.
+use rustc_hash::FxHashSet as HashSet;
 
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
@@ -62,7 +63,7 @@ pub(super) fn records(
     cache: &RecordCache,
     nodes: &[String],
 ) -> Result<Vec<Arc<EventRecord>>, StoreError> {
-    records_except(conn, cache, nodes, &mut HashSet::new())
+    records_except(conn, cache, nodes, &mut HashSet::default())
 }
 
 /// The trace records of the events naming any of `nodes`, except those whose `seq` is in
@@ -126,7 +127,7 @@ pub(super) fn run(
     let mut source = Source {
         conn,
         cache,
-        seen: HashSet::new(),
+        seen: HashSet::default(),
     };
     trace::trace(&mut source, request).map_err(|TraceError::Source(e)| e)
 }
