@@ -9,7 +9,7 @@ use registry::{Certificate, Organisation, Verification};
 use store::Backend;
 
 use crate::passport_data::{LocalText, Party, PassportData, ProductInfo, RecallNotice};
-use crate::ttl_cache::TtlCache;
+use crate::ttl_cache::{Cached, TtlCache};
 
 /// How long an answer is reused. Writes through this server forget every answer at once
 /// ([`PassportData::registries_changed`]); this bounds how long another process's write
@@ -74,7 +74,7 @@ fn party(org: &Organisation) -> Party {
 
 impl PassportData for RegistryData {
     fn product(&self, gtin: &str) -> Option<ProductInfo> {
-        if let Some(answer) = self.products.get(gtin) {
+        if let Some(Cached::Fresh(answer)) = self.products.get(gtin) {
             return answer;
         }
         let answer = self.product_uncached(gtin);
@@ -84,7 +84,7 @@ impl PassportData for RegistryData {
     }
 
     fn party(&self, gln: &str) -> Option<Party> {
-        if let Some(answer) = self.parties.get(gln) {
+        if let Some(Cached::Fresh(answer)) = self.parties.get(gln) {
             return answer;
         }
         let answer = self.party_uncached(gln);

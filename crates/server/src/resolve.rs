@@ -20,7 +20,7 @@ use crate::paging::base_url;
 use crate::passport::now_ms;
 use crate::problem::{ApiError, ExceptionType};
 use crate::scans::{coarse_region, ua_class};
-use crate::ttl_cache::TtlCache;
+use crate::ttl_cache::{Cached, TtlCache};
 use crate::AppState;
 
 /// How long a key known to exist stays cached (link writes through this server drop it at once).
@@ -49,7 +49,7 @@ impl Default for LinkCache {
 }
 
 impl LinkCache {
-    fn get(&self, key: &str) -> Option<Arc<KeyEntry>> {
+    fn get(&self, key: &str) -> Option<Cached<Arc<KeyEntry>>> {
         self.0.get(key)
     }
 
@@ -95,7 +95,8 @@ pub fn request_link(state: &AppState, uri: &axum::http::Uri) -> Result<DigitalLi
 
 /// The key's links and whether it exists, from the cache or the store.
 pub async fn key_entry(state: &AppState, key: &str) -> Result<Arc<KeyEntry>, ApiError> {
-    if let Some(entry) = state.links.get(key) {
+    // Expired entries are fetched again by one request while the others are served them.
+    if let Some(Cached::Fresh(entry)) = state.links.get(key) {
         return Ok(entry);
     }
     let owned = key.to_owned();
