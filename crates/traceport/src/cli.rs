@@ -547,7 +547,7 @@ pub struct BenchArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "16,64",
+        default_value = "8,16,64",
         value_name = "N,…"
     )]
     pub resolver_connections: Vec<usize>,
