@@ -341,7 +341,8 @@ pub enum TokenCommand {
     },
     /// Revoke a token by id.
     Revoke {
-        /// Token id (from `token list`).
+        /// Token id (from `token list`). Ids are random URL-safe text and may begin with `-`.
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
 }
@@ -556,4 +557,21 @@ pub struct BenchArgs {
     /// wrk), reqwest inside this process, or `auto` (wrk when installed).
     #[arg(long, value_enum, default_value_t = crate::bench::resolve::LoadGenerator::Auto)]
     pub load_generator: crate::bench::resolve::LoadGenerator,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    /// Generated ids may begin with `-` (one in 64): they are still values, not flags.
+    #[test]
+    fn a_token_id_beginning_with_a_dash_is_revoked() {
+        let cli = Cli::try_parse_from(["traceport", "token", "revoke", "-9Xq_abc"])
+            .expect("a dash-led id parses");
+        let Command::Token(TokenCommand::Revoke { id }) = cli.command else {
+            panic!("not a token revoke: {:?}", cli.command);
+        };
+        assert_eq!(id, "-9Xq_abc");
+    }
 }
