@@ -743,21 +743,23 @@ async fn bad_input_is_refused_cleanly() {
     assert!(s.ids("/events").await.is_empty());
 }
 
+/// A rollback job of the test organisation for `doc`, accepted straight into `store` (as
+/// `POST /capture` leaves it before its worker runs); returns its id.
+fn accepted_job(store: &dyn store::Backend, doc: &str) -> String {
+    let job =
+        store::Store::create_capture_job(store, store::AppendMode::AllOrNothing, doc.as_bytes())
+            .unwrap();
+    store::AccountStore::set_capture_job_owner(store, &job.id, TEST_ORG).unwrap();
+    job.id
+}
+
 /// A job accepted before a restart (stored, never processed) is finished by the next server.
 #[tokio::test]
 async fn unfinished_jobs_resume_at_start() {
     let db = TestStore::new();
     let id = {
         let store = db.open();
-        let doc = document(dataset()).to_string();
-        let job = store::Store::create_capture_job(
-            &*store,
-            store::AppendMode::AllOrNothing,
-            doc.as_bytes(),
-        )
-        .unwrap();
-        store::AccountStore::set_capture_job_owner(&*store, &job.id, TEST_ORG).unwrap();
-        job.id
+        accepted_job(&*store, &document(dataset()).to_string())
     };
     let s = TestServer::on(db, ServerConfig::default()).await;
     let job = s.wait_job(&format!("/capture/{}", enc(&id))).await;
@@ -773,13 +775,7 @@ async fn a_job_interrupted_after_its_append_resumes_as_a_success() {
     let id = {
         let store = db.open();
         let doc = document(dataset()).to_string();
-        let job = store::Store::create_capture_job(
-            &*store,
-            store::AppendMode::AllOrNothing,
-            doc.as_bytes(),
-        )
-        .unwrap();
-        store::AccountStore::set_capture_job_owner(&*store, &job.id, TEST_ORG).unwrap();
+        let id = accepted_job(&*store, &doc);
         let parsed = epcis::parse_any_document(doc.as_bytes(), &epcis::Limits::default()).unwrap();
         let events: Vec<store::NewEvent> = parsed
             .events
@@ -787,10 +783,10 @@ async fn a_job_interrupted_after_its_append_resumes_as_a_success() {
             .map(|e| store::NewEvent::from_event(e.unwrap(), 1_770_000_000_000))
             .collect();
         let outcome =
-            store::Store::append_for_job(&*store, &job.id, events, store::AppendMode::AllOrNothing)
+            store::Store::append_for_job(&*store, &id, events, store::AppendMode::AllOrNothing)
                 .unwrap();
         assert!(outcome.all_stored());
-        job.id
+        id
     };
     let s = TestServer::on(db, ServerConfig::default()).await;
     let job = s.wait_job(&format!("/capture/{}", enc(&id))).await;

@@ -270,7 +270,14 @@ impl<
 /// (call them from `spawn_blocking` in async code).
 pub trait Store: Send + Sync {
     /// Appends a batch of events durably and returns one result per event.
-    fn append(&self, events: Vec<NewEvent>, mode: AppendMode) -> Result<AppendOutcome, StoreError>;
+    fn append(&self, events: Vec<NewEvent>, mode: AppendMode) -> Result<AppendOutcome, StoreError> {
+        if events.is_empty() {
+            return Ok(AppendOutcome {
+                results: Vec::new(),
+            });
+        }
+        self.append_batch(None, events, mode)
+    }
     /// Appends the events of capture job `job` like [`Store::append`], and records the
     /// outcome on the job in the same commit. When an earlier attempt at the job already
     /// committed its append (its worker crashed, or lost its claim, before finishing the
@@ -279,6 +286,16 @@ pub trait Store: Send + Sync {
     fn append_for_job(
         &self,
         job: &str,
+        events: Vec<NewEvent>,
+        mode: AppendMode,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.append_batch(Some(job), events, mode)
+    }
+    /// What backends implement for [`Store::append`] and [`Store::append_for_job`]; callers
+    /// use those.
+    fn append_batch(
+        &self,
+        job: Option<&str>,
         events: Vec<NewEvent>,
         mode: AppendMode,
     ) -> Result<AppendOutcome, StoreError>;

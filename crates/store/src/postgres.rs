@@ -188,19 +188,13 @@ fn not_found(what: &str, id: &str) -> StoreError {
     StoreError::NotFound(format!("{what} {id}"))
 }
 
-impl PgStore {
-    /// Queues an append (for capture job `job`, when given) and waits for its commit.
-    fn append_on_writer(
+impl Store for PgStore {
+    fn append_batch(
         &self,
         job: Option<&str>,
         events: Vec<NewEvent>,
         mode: AppendMode,
     ) -> Result<AppendOutcome, StoreError> {
-        if events.is_empty() {
-            return Ok(AppendOutcome {
-                results: Vec::new(),
-            });
-        }
         let (reply, answer) = mpsc::sync_channel(1);
         let gone = || StoreError::Database("the writer thread has stopped".into());
         self.writer
@@ -214,21 +208,6 @@ impl PgStore {
             })
             .map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?
-    }
-}
-
-impl Store for PgStore {
-    fn append(&self, events: Vec<NewEvent>, mode: AppendMode) -> Result<AppendOutcome, StoreError> {
-        self.append_on_writer(None, events, mode)
-    }
-
-    fn append_for_job(
-        &self,
-        job: &str,
-        events: Vec<NewEvent>,
-        mode: AppendMode,
-    ) -> Result<AppendOutcome, StoreError> {
-        self.append_on_writer(Some(job), events, mode)
     }
 
     fn event(&self, event_id: &str) -> Result<Option<StoredEvent>, StoreError> {

@@ -334,19 +334,13 @@ pub(crate) fn random_id() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-impl SqliteStore {
-    /// Queues an append (for capture job `job`, when given) and waits for its commit.
-    fn append_on_writer(
+impl Store for SqliteStore {
+    fn append_batch(
         &self,
         job: Option<&str>,
         events: Vec<NewEvent>,
         mode: AppendMode,
     ) -> Result<AppendOutcome, StoreError> {
-        if events.is_empty() {
-            return Ok(AppendOutcome {
-                results: Vec::new(),
-            });
-        }
         let (reply, answer) = mpsc::sync_channel(1);
         self.send(Request::Append {
             job: job.map(str::to_owned),
@@ -355,21 +349,6 @@ impl SqliteStore {
             reply,
         })?;
         answer.recv().map_err(|_| writer_gone())?
-    }
-}
-
-impl Store for SqliteStore {
-    fn append(&self, events: Vec<NewEvent>, mode: AppendMode) -> Result<AppendOutcome, StoreError> {
-        self.append_on_writer(None, events, mode)
-    }
-
-    fn append_for_job(
-        &self,
-        job: &str,
-        events: Vec<NewEvent>,
-        mode: AppendMode,
-    ) -> Result<AppendOutcome, StoreError> {
-        self.append_on_writer(Some(job), events, mode)
     }
 
     fn event(&self, event_id: &str) -> Result<Option<StoredEvent>, StoreError> {

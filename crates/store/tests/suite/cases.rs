@@ -665,6 +665,8 @@ pub fn distinct_values_are_sorted_merged_and_paged(db: &TestDb) {
 /// nothing, and does not report the job's own events as duplicates; another job sending the
 /// same events does get duplicates.
 pub fn a_resumed_job_answers_with_its_committed_append(db: &TestDb) {
+    // The job's events, sent again by the second attempt.
+    let batch = || vec![simple("a"), simple("before"), simple("b")];
     let (job, first) = {
         let store = db.open();
         let job = store
@@ -674,11 +676,7 @@ pub fn a_resumed_job_answers_with_its_committed_append(db: &TestDb) {
             .append(vec![simple("before")], AppendMode::AllOrNothing)
             .unwrap();
         let first = store
-            .append_for_job(
-                &job.id,
-                vec![simple("a"), simple("before"), simple("b")],
-                AppendMode::SkipFailures,
-            )
+            .append_for_job(&job.id, batch(), AppendMode::SkipFailures)
             .unwrap();
         assert_eq!(seqs(&first.results), vec![Some(2), None, Some(3)]);
         assert_eq!(first.results[1], dup("before"));
@@ -691,11 +689,7 @@ pub fn a_resumed_job_answers_with_its_committed_append(db: &TestDb) {
         JobStatus::Pending
     );
     let again = store
-        .append_for_job(
-            &job.id,
-            vec![simple("a"), simple("before"), simple("b")],
-            AppendMode::SkipFailures,
-        )
+        .append_for_job(&job.id, batch(), AppendMode::SkipFailures)
         .unwrap();
     assert_eq!(again, first);
     assert_eq!(store.event_count().unwrap(), 3);

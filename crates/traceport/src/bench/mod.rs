@@ -242,17 +242,15 @@ pub fn run(args: &BenchArgs) -> Result<(), CliError> {
                 "the kept store holds blends of {b} chains: use --blend {b} or another --keep-store directory"
             )));
         }
-        let store = held.store();
-        let over = trace::Loaded {
-            store: store.as_ref(),
-            load: held.loaded.load,
-            seed: held.seed,
-            events: held.loaded.events,
-            per_document: args.per_document,
-            blends_stored: held.blend.is_some(),
-        };
-        let t = trace::measure(&over, args.traces, args.blend)?;
-        held.blends_appended(args.blend, args.per_document)?;
+        let t = trace::measure(
+            &held.loaded,
+            held.seed,
+            args.per_document,
+            held.blend.is_some(),
+            args.traces,
+            args.blend,
+        )?;
+        held.blends_appended(args.blend)?;
         report.trace = Some(t);
         if let Some(url) = &args.postgres {
             let db = scratch(url)?;

@@ -41,6 +41,7 @@ pub struct NationalStore {
     pub seed: u64,
     /// Chains per blend already appended (kept stores only), so blends are not appended twice.
     pub blend: Option<usize>,
+    per_document: usize,
     kept: Option<PathBuf>,
     _temp: Option<tempfile::TempDir>,
 }
@@ -72,6 +73,7 @@ impl NationalStore {
                 loaded,
                 seed,
                 blend: None,
+                per_document,
                 kept: None,
                 _temp: Some(temp),
             });
@@ -106,6 +108,7 @@ impl NationalStore {
                 },
                 seed,
                 blend: marker.blend,
+                per_document,
                 kept: Some(dir.to_owned()),
                 _temp: None,
             });
@@ -121,17 +124,18 @@ impl NationalStore {
             loaded,
             seed,
             blend: None,
+            per_document,
             kept: Some(dir.to_owned()),
             _temp: None,
         };
-        national.write_marker(per_document)?;
+        national.write_marker()?;
         Ok(national)
     }
 
     /// Records that blends of `chains` chains are now in the store.
-    pub fn blends_appended(&mut self, chains: usize, per_document: usize) -> Result<(), CliError> {
+    pub fn blends_appended(&mut self, chains: usize) -> Result<(), CliError> {
         self.blend = Some(chains);
-        self.write_marker(per_document)
+        self.write_marker()
     }
 
     /// The store (for servers and traces).
@@ -139,14 +143,14 @@ impl NationalStore {
         self.loaded.store.clone()
     }
 
-    fn write_marker(&self, per_document: usize) -> Result<(), CliError> {
+    fn write_marker(&self) -> Result<(), CliError> {
         let Some(dir) = &self.kept else {
             return Ok(());
         };
         let marker = Marker {
             events: self.loaded.events,
             seed: self.seed,
-            per_document,
+            per_document: self.per_document,
             load_ms: self.loaded.load.as_millis() as u64,
             targets: self.loaded.targets.clone(),
             blend: self.blend,
@@ -162,6 +166,6 @@ fn sqlite_path(dir: &Path) -> PathBuf {
 }
 
 /// The SQLite store of a benchmark section in `dir`.
-pub fn sqlite_location(dir: &Path) -> Location {
+fn sqlite_location(dir: &Path) -> Location {
     Location::Sqlite(sqlite_path(dir))
 }

@@ -107,35 +107,31 @@ pub async fn measure(
     let server = RunningServer::start(store, bench_config(1)).await?;
     let paths = Arc::new(paths);
     let duration = Duration::from_secs(seconds.max(1));
-    let mut runs = Vec::new();
-    let mut failure = None;
-    'sweep: for &n in connections {
-        for (kind, prefix, status) in [(REDIRECT_KIND, "", 307), (PAGE_KIND, "/passport", 200)] {
-            match phase(
-                &server.base,
-                kind,
-                prefix,
-                status,
-                paths.clone(),
-                n,
-                duration,
-                wrk,
-            )
-            .await
+    let result = async {
+        let mut runs = Vec::new();
+        for &n in connections {
+            for (kind, prefix, status) in [(REDIRECT_KIND, "", 307), (PAGE_KIND, "/passport", 200)]
             {
-                Ok(run) => runs.push(run),
-                Err(e) => {
-                    failure = Some(e);
-                    break 'sweep;
-                }
+                runs.push(
+                    phase(
+                        &server.base,
+                        kind,
+                        prefix,
+                        status,
+                        paths.clone(),
+                        n,
+                        duration,
+                        wrk,
+                    )
+                    .await?,
+                );
             }
         }
+        Ok(runs)
     }
+    .await;
     server.stop().await?;
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(runs),
-    }
+    result
 }
 
 /// The redirect phase's label.

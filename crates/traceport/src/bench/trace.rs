@@ -9,6 +9,7 @@ use demo::synthetic::{Generator, GeneratorConfig};
 use store::{AppendMode, Location, Store};
 use trace::TraceRequest;
 
+use super::latency::Loaded;
 use super::stats::percentile;
 use crate::error::CliError;
 use crate::loader::{file_limits, now_ms, prepare};
@@ -73,47 +74,27 @@ pub fn run(
     chains_per_blend: usize,
 ) -> Result<TraceReport, CliError> {
     let loaded = super::latency::load(at, seed, events, per_document, 0)?;
-    let over = Loaded {
-        store: loaded.store.as_ref(),
-        load: loaded.load,
-        seed,
-        events,
-        per_document,
-        blends_stored: false,
-    };
-    measure(&over, traces, chains_per_blend)
+    measure(&loaded, seed, per_document, false, traces, chains_per_blend)
 }
 
-/// A store of synthetic events that the trace benchmark runs over.
-pub struct Loaded<'s> {
-    /// The store.
-    pub store: &'s dyn store::Backend,
-    /// How long loading the synthetic events took.
-    pub load: Duration,
-    /// The generator seed of the events.
-    pub seed: u64,
-    /// Synthetic events loaded (before blends).
-    pub events: usize,
-    /// Events per generated document.
-    pub per_document: usize,
-    /// Whether the blends of this `chains_per_blend` are already in the store (a kept store).
-    pub blends_stored: bool,
-}
-
-/// Appends the blends of `chains_per_blend` chains to the loaded store (unless there already),
-/// then times `traces` traces of each kind and one large export.
+/// Appends the blends of `chains_per_blend` chains to `loaded` (the synthetic events of
+/// `seed`; unless `blends_stored`, a kept store that has them), then times `traces` traces of
+/// each kind and one large export.
 pub fn measure(
-    over: &Loaded<'_>,
+    loaded: &Loaded,
+    seed: u64,
+    per_document: usize,
+    blends_stored: bool,
     traces: usize,
     chains_per_blend: usize,
 ) -> Result<TraceReport, CliError> {
     let started = Instant::now();
-    let store = over.store;
+    let store = loaded.store.as_ref();
     let generator = Generator::new(
-        over.seed,
+        seed,
         GeneratorConfig {
-            events: over.events as u64,
-            events_per_document: over.per_document,
+            events: loaded.events as u64,
+            events_per_document: per_document,
             ..GeneratorConfig::default()
         },
     );
@@ -123,7 +104,7 @@ pub fn measure(
     if groups < 4 {
         return Err(CliError::Bench(format!(
             "{} events make {chains} complete chains: too few for four blends of {per}; load more events or lower --blend",
-            over.events
+            loaded.events
         )));
     }
     let blends = generator.blends(per);
@@ -132,10 +113,10 @@ pub fn measure(
     let mega = blends
         .mega
         .ok_or_else(|| CliError::Bench("no export-sized blend".into()))?;
-    if !over.blends_stored {
+    if !blends_stored {
         append(store, blend_events)?;
     }
-    let load = over.load + started.elapsed();
+    let load = loaded.load + started.elapsed();
     let total = store.event_count()? as usize;
 
     let canonical = |id: &str| gs1::canonical_id(id).into_owned();
