@@ -20,6 +20,10 @@ use store::postgres::scratch::ScratchDatabase;
 use store::{AppendMode, Backend, NewEvent, PgStore, SqliteStore};
 use trace::TraceRequest;
 
+// The allocator of the traceport binary, so that the figures are the server's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
