@@ -301,7 +301,7 @@ pub const TABLES: &[Table] = &[
     },
     Table {
         name: "trace_records",
-        columns: &[("seq", Int), ("record", Text)],
+        columns: &[("seq", Int), ("record", Bytes)],
         order_by: "seq",
     },
     Table {
@@ -616,6 +616,10 @@ fn parse_row(line_no: usize, line: &str) -> Result<Row, StoreError> {
             (Int, v) => Value::Int(v.as_i64().ok_or_else(wrong)?),
             (Real, v) => Value::Real(v.as_f64().ok_or_else(wrong)?),
             (Text, Json::String(s)) => Value::Text(s.clone()),
+            // Trace records were JSON text before schema 720 (base64 never starts so).
+            (Bytes, Json::String(s)) if name == "trace_records" && s.starts_with('{') => {
+                Value::Bytes(s.as_bytes().to_vec())
+            }
             (Bytes, Json::String(s)) => Value::Bytes(STANDARD.decode(s).map_err(|_| wrong())?),
             _ => return Err(wrong()),
         });
@@ -667,6 +671,30 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(rows, vec![row, num]);
+    }
+
+    /// A dump made before schema 720 carries trace records as JSON text: they come back as
+    /// the bytes of that text (which the trace index still reads); today's are base64.
+    #[test]
+    fn trace_records_of_old_dumps_are_their_json_bytes() {
+        let mut dump = Vec::new();
+        write_header(&mut dump, 710).unwrap();
+        dump.extend_from_slice(
+            b"{\"t\":\"trace_records\",\"r\":[1,\"{\\\"id\\\":\\\"e1\\\"}\"]}\n\
+              {\"t\":\"trace_records\",\"r\":[2,\"AQID\"]}\n",
+        );
+        let rows: Vec<Vec<Value>> = read(&mut &dump[..], 720)
+            .unwrap()
+            .map(|r| r.map(|r| r.values))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![
+                vec![Value::Int(1), Value::Bytes(br#"{"id":"e1"}"#.to_vec())],
+                vec![Value::Int(2), Value::Bytes(vec![1, 2, 3])],
+            ]
+        );
     }
 
     /// A dump made before schema 700 restores its text facets as terms and postings.

@@ -23,8 +23,8 @@ pub trait TraceStore: Send + Sync {
 /// capturing thread), so that the single writer only inserts rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceEntry {
-    /// The serialised [`EventRecord`].
-    pub record: String,
+    /// The [`EventRecord`] in its stored form ([`EventRecord::encode`]).
+    pub record: Vec<u8>,
     /// The identifiers the event names, each once (the index keys).
     pub nodes: Vec<String>,
 }
@@ -56,10 +56,8 @@ impl TraceEntry {
         if record.links.is_empty() {
             return None;
         }
-        // Serialising plain structs with string keys cannot fail.
-        let text = serde_json::to_string(record).ok()?;
         Some(TraceEntry {
-            record: text,
+            record: record.encode(),
             nodes: record.index_keys().into_iter().map(str::to_owned).collect(),
         })
     }

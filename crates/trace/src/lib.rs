@@ -3,7 +3,7 @@
 //! store implements over its trace index.
 //!
 //! - [`record`]: [`EventRecord`], the part of an event that tracing needs, extracted once
-//!   at capture and kept compact.
+//!   at capture and kept compact; [`codec`], its stored binary form.
 //! - [`engine`]: the traversal ([`trace`]), bounded by time windows so that a reused pallet
 //!   or container does not pull in unrelated goods.
 //! - [`graph`]: the result, [`TraceGraph`]: nodes, edges, events, parties and locations,
@@ -11,6 +11,7 @@
 //! - [`fsma`]: the FSMA 204 style sortable spreadsheet (CSV).
 //! - [`recall`]: recalls of lots, their forward scope ([`recall::sites`]) and acknowledgements.
 
+pub mod codec;
 pub mod engine;
 pub mod fsma;
 pub mod graph;
@@ -19,6 +20,7 @@ pub mod recall;
 pub mod record;
 pub mod text;
 
+pub use codec::DecodeError;
 pub use engine::{trace, Direction, EventSource, TraceError, TraceRequest};
 pub use graph::{Edge, EdgeKind, Node, TraceEvent, TraceGraph};
 pub use node::{parse_key, KeyError, NodeKind, NodeRef};

@@ -378,6 +378,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE capture_jobs ADD COLUMN appended TEXT;
     "#,
     ),
+    (
+        720,
+        r#"
+    -- Trace records in their binary form (see the trace crate's codec). Records written
+    -- before are kept as the bytes of their JSON text, which is still read.
+    ALTER TABLE trace_records ALTER COLUMN record TYPE BYTEA USING convert_to(record, 'UTF8');
+    "#,
+    ),
 ];
 
 /// Brings the schema up to the newest version. Safe when several processes start at
@@ -450,7 +458,7 @@ mod tests {
                 .unwrap();
         }
         client.batch_execute(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700, 710]);
+        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700, 710, 720]);
         let postings: Vec<(i64, String, i64)> = client
             .query(POSTINGS, &[])
             .unwrap()

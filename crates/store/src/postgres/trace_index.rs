@@ -163,9 +163,9 @@ pub(super) fn catch_up(client: &mut Client) -> Result<u64, StoreError> {
         }
         n += 1;
     }
-    let records: Vec<(i64, &str)> = entries
+    let records: Vec<(i64, &[u8])> = entries
         .iter()
-        .map(|(s, e)| (*s, e.record.as_str()))
+        .map(|(s, e)| (*s, e.record.as_slice()))
         .collect();
     let nodes: Vec<(&str, i64)> = entries
         .iter()

@@ -384,11 +384,11 @@ fn copy_trace_index(
     tx: &mut postgres::Transaction<'_>,
     stored: &[(i64, &NewEvent)],
 ) -> Result<(), StoreError> {
-    let mut records: Vec<(i64, &str)> = Vec::new();
+    let mut records: Vec<(i64, &[u8])> = Vec::new();
     let mut nodes: Vec<(&str, i64)> = Vec::new();
     for (seq, event) in stored {
         if let Some(entry) = &event.trace {
-            records.push((*seq, entry.record.as_str()));
+            records.push((*seq, entry.record.as_slice()));
             nodes.extend(entry.nodes.iter().map(|n| (n.as_str(), *seq)));
         }
     }
@@ -398,14 +398,14 @@ fn copy_trace_index(
 /// COPYs trace index rows.
 pub(super) fn copy_trace_rows(
     tx: &mut postgres::Transaction<'_>,
-    records: &[(i64, &str)],
+    records: &[(i64, &[u8])],
     nodes: &[(&str, i64)],
 ) -> Result<(), StoreError> {
     if records.is_empty() {
         return Ok(());
     }
     let sink = tx.copy_in("COPY trace_records (seq, record) FROM STDIN (FORMAT binary)")?;
-    let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT]);
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::BYTEA]);
     for (seq, record) in records {
         w.write(&[seq, record])?;
     }

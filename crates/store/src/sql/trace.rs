@@ -35,8 +35,7 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// Decodes a stored trace record.
-pub(crate) fn record(text: &str) -> Result<EventRecord, StoreError> {
-    serde_json::from_str(text)
-        .map_err(|e| StoreError::Database(format!("unreadable trace record: {e}")))
+/// Decodes a stored trace record (binary, or the JSON of earlier builds).
+pub(crate) fn record(bytes: &[u8]) -> Result<EventRecord, StoreError> {
+    EventRecord::decode(bytes).map_err(|e| StoreError::Database(e.to_string()))
 }

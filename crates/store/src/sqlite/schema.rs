@@ -369,6 +369,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE capture_jobs ADD COLUMN appended TEXT;
     ",
     ),
+    (
+        720,
+        "
+    -- trace_records.record holds the binary form of trace records from now on (see the
+    -- trace crate's codec); records written before stay JSON text and are still read.
+    -- SQLite's declared column type does not constrain what it holds: nothing to rewrite.
+    ",
+    ),
 ];
 
 /// Brings the schema up to the newest version; returns the versions applied.
@@ -441,7 +449,7 @@ mod tests {
             .unwrap();
         }
         conn.execute_batch(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700, 710]);
+        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700, 710, 720]);
         let postings: Vec<(i64, String, i64)> = conn
             .prepare(POSTINGS)
             .unwrap()

@@ -95,8 +95,12 @@ fn records_except(
         let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
-            let text = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            fresh.push((seq, Arc::new(sql::record(text)?)));
+            // Records of earlier builds are JSON text; today's are blobs.
+            let bytes = match row.get_ref(1)? {
+                rusqlite::types::ValueRef::Text(b) | rusqlite::types::ValueRef::Blob(b) => b,
+                _ => &[],
+            };
+            fresh.push((seq, Arc::new(sql::record(bytes)?)));
         }
     }
     cache.insert(&fresh);

@@ -25,8 +25,9 @@ pub use super::subscriptions::{
     listing_paging_deleting_and_cascade_with_the_named_query,
 };
 pub use super::trace::{
-    an_index_missing_rows_is_rebuilt_on_open, rolled_back_batches_leave_no_index_rows,
-    traces_read_the_index_written_with_the_events,
+    an_index_missing_rows_is_rebuilt_on_open,
+    records_stored_as_json_by_earlier_builds_are_still_read,
+    rolled_back_batches_leave_no_index_rows, traces_read_the_index_written_with_the_events,
 };
 
 fn text(field: &str, value: &str) -> Facet {

@@ -139,6 +139,7 @@ macro_rules! all_cases {
             places_and_codes,
             traces_read_the_index_written_with_the_events,
             an_index_missing_rows_is_rebuilt_on_open,
+            records_stored_as_json_by_earlier_builds_are_still_read,
             rolled_back_batches_leave_no_index_rows,
             links_scans_reports,
             elements_are_upserted_and_survive_a_reopen,
