@@ -1,9 +1,11 @@
 //! Storage for tracing: the trace index kept beside the events, read a level at a time.
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
-use trace::{EventRecord, Link, Party, TraceGraph, TraceRequest};
+
+use trace::{EventRecord, Link, Party, TraceGraph, TraceRequest, Word};
 
 use crate::StoreError;
 
@@ -152,27 +154,32 @@ impl RecordCache {
     }
 }
 
-/// Heap and inline bytes of a decoded record, near enough to bound the cache.
+/// Heap and inline bytes of a decoded record, near enough to bound the cache (a shared
+/// standard word takes no heap).
 fn approximate_size(r: &EventRecord) -> usize {
-    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    let heap = |s: Option<&str>| s.map_or(0, str::len);
+    let word = |w: Option<&Word>| match w {
+        Some(Cow::Owned(s)) => s.len(),
+        _ => 0,
+    };
     let parties = |list: &[Party]| {
         list.iter()
-            .map(|p| std::mem::size_of::<Party>() + p.kind.len() + p.id.len())
+            .map(|p| std::mem::size_of::<Party>() + word(Some(&p.kind)) + p.id.len())
             .sum::<usize>()
     };
     let links: usize = r
         .links
         .iter()
-        .map(|l: &Link| std::mem::size_of::<Link>() + l.node.len() + opt(&l.uom))
+        .map(|l: &Link| std::mem::size_of::<Link>() + l.node.len() + word(l.uom.as_ref()))
         .sum();
     // Plus the map entry and the Arc's counters.
     64 + std::mem::size_of::<EventRecord>()
         + r.event_id.len()
-        + r.time_zone.len()
-        + opt(&r.biz_step)
-        + opt(&r.disposition)
-        + opt(&r.read_point)
-        + opt(&r.biz_location)
+        + word(Some(&r.time_zone))
+        + word(r.biz_step.as_ref())
+        + word(r.disposition.as_ref())
+        + heap(r.read_point.as_deref())
+        + heap(r.biz_location.as_deref())
         + parties(&r.sources)
         + parties(&r.destinations)
         + parties(&r.biz_transactions)

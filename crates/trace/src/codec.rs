@@ -11,12 +11,17 @@
 //!            parties(sources) parties(destinations) parties(bizTransactions) links
 //! text     = u8(prefix code) varint(length) bytes      -- the rest after a known prefix
 //!          | 8 [32 bytes]                              -- a CBV 2.0 event hash, packed
+//!          | 9 u8(index)                               -- a word of the WORDS table
 //! opt      = 255 | text
 //! parties  = varint(n) (text(kind) text(id))*n
 //! links    = varint(n) (u8(role | 16 if quantity | 32 if unit) text(node) [f64] [text])*n
 //! ```
 //!
 //! Records written as JSON by earlier builds (first byte `{`) are still read.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use epcis::model::Action;
 use epcis::EventType;
@@ -42,8 +47,165 @@ const PREFIXES: [&str; 7] = [
 const HASH_CODE: u8 = 8;
 const HASH_HEAD: &str = "ni:///sha-256;";
 const HASH_TAIL: &str = "?ver=CBV2.0";
+/// A text of [`WORDS`], by its index in the next byte.
+const WORD_CODE: u8 = 9;
 /// An absent optional text.
 const NONE_CODE: u8 = 255;
+
+/// Words stored as one byte after [`WORD_CODE`], and shared when read (no allocation):
+/// the CBV 2.0 business steps, dispositions, transaction and source/destination types,
+/// whole-hour and common time zone offsets, and common units of measure. Part of the
+/// stored format: entries may be added at the end, never moved or removed.
+const WORDS: [&str; 148] = [
+    "accepting",
+    "arriving",
+    "assembling",
+    "collecting",
+    "commissioning",
+    "consigning",
+    "creating_class_instance",
+    "cycle_counting",
+    "decommissioning",
+    "departing",
+    "destroying",
+    "disassembling",
+    "dispensing",
+    "encoding",
+    "entering_exiting",
+    "holding",
+    "inspecting",
+    "installing",
+    "killing",
+    "loading",
+    "other",
+    "packing",
+    "picking",
+    "receiving",
+    "removing",
+    "repackaging",
+    "repairing",
+    "replacing",
+    "reserving",
+    "retail_selling",
+    "sampling",
+    "sensor_reporting",
+    "shipping",
+    "staging_outbound",
+    "stock_taking",
+    "stocking",
+    "storing",
+    "transporting",
+    "unloading",
+    "unpacking",
+    "void_shipping",
+    "active",
+    "available",
+    "completeness_inferred",
+    "completeness_verified",
+    "conformant",
+    "container_closed",
+    "container_open",
+    "damaged",
+    "destroyed",
+    "dispensed",
+    "disposed",
+    "encoded",
+    "expired",
+    "in_progress",
+    "in_transit",
+    "inactive",
+    "mismatch_class",
+    "mismatch_instance",
+    "mismatch_quantity",
+    "needs_replacement",
+    "no_pedigree_match",
+    "non_conformant",
+    "non_sellable_other",
+    "partially_dispensed",
+    "recalled",
+    "reserved",
+    "retail_sold",
+    "returned",
+    "sellable_accessible",
+    "sellable_not_accessible",
+    "stolen",
+    "unavailable",
+    "unknown",
+    "bol",
+    "cert",
+    "desadv",
+    "inv",
+    "pedigree",
+    "po",
+    "poc",
+    "prodorder",
+    "recadv",
+    "rma",
+    "testprd",
+    "testres",
+    "upevt",
+    "location",
+    "owning_party",
+    "possessing_party",
+    "Z",
+    "+00:00",
+    "+01:00",
+    "+02:00",
+    "+03:00",
+    "+04:00",
+    "+05:00",
+    "+06:00",
+    "+07:00",
+    "+08:00",
+    "+09:00",
+    "+10:00",
+    "+11:00",
+    "+12:00",
+    "+13:00",
+    "+14:00",
+    "-01:00",
+    "-02:00",
+    "-03:00",
+    "-04:00",
+    "-05:00",
+    "-06:00",
+    "-07:00",
+    "-08:00",
+    "-09:00",
+    "-10:00",
+    "-11:00",
+    "-12:00",
+    "+03:30",
+    "+04:30",
+    "+05:30",
+    "+05:45",
+    "+06:30",
+    "+09:30",
+    "+10:30",
+    "-03:30",
+    "-09:30",
+    "KGM",
+    "GRM",
+    "TNE",
+    "LTR",
+    "MLT",
+    "MTQ",
+    "MTR",
+    "MTK",
+    "EA",
+    "H87",
+    "C62",
+    "CT",
+    "XBX",
+    "XPK",
+    "XCR",
+    "XPX",
+    "NAR",
+    "PR",
+    "DZN",
+    "CEL",
+    "FAH",
+];
 
 const QUANTITY_FLAG: u8 = 16;
 const UNIT_FLAG: u8 = 32;
@@ -78,10 +240,10 @@ impl EventRecord {
         put_text(&mut out, &self.time_zone);
         out.push(action_code(self.action));
         for field in [
-            &self.biz_step,
-            &self.disposition,
-            &self.read_point,
-            &self.biz_location,
+            self.biz_step.as_deref(),
+            self.disposition.as_deref(),
+            self.read_point.as_deref(),
+            self.biz_location.as_deref(),
         ] {
             match field {
                 Some(text) => put_text(&mut out, text),
@@ -149,6 +311,11 @@ fn unzigzag(n: u64) -> i64 {
 }
 
 fn put_text(out: &mut Vec<u8>, text: &str) {
+    if let Some(i) = word_index(text) {
+        out.push(WORD_CODE);
+        out.push(i);
+        return;
+    }
     if let Some(packed) = packed_hash(text) {
         out.push(HASH_CODE);
         out.extend_from_slice(&packed);
@@ -162,6 +329,16 @@ fn put_text(out: &mut Vec<u8>, text: &str) {
     out.push(code);
     put_varint(out, rest.len() as u64);
     out.extend_from_slice(rest.as_bytes());
+}
+
+/// The index of `text` in [`WORDS`].
+fn word_index(text: &str) -> Option<u8> {
+    static INDEX: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| WORDS.iter().zip(0u8..).map(|(w, i)| (*w, i)).collect());
+    // Words are short: longer texts are not looked up.
+    (text.len() <= 24)
+        .then(|| index.get(text).copied())
+        .flatten()
 }
 
 /// The 32 bytes of a CBV 2.0 event hash written in lowercase hex, exactly; `None` for any
@@ -232,7 +409,7 @@ impl Reader<'_> {
             _ => return Err(DecodeError::Invalid { what: "type", at }),
         };
         let time_ms = unzigzag(self.varint()?);
-        let time_zone = self.text()?;
+        let time_zone = self.word()?;
         let at = self.at;
         let action = match self.byte()? {
             0 => None,
@@ -241,8 +418,8 @@ impl Reader<'_> {
             3 => Some(Action::Delete),
             _ => return Err(DecodeError::Invalid { what: "action", at }),
         };
-        let biz_step = self.optional()?;
-        let disposition = self.optional()?;
+        let biz_step = self.optional_word()?;
+        let disposition = self.optional_word()?;
         let read_point = self.optional()?;
         let biz_location = self.optional()?;
         let sources = self.parties()?;
@@ -272,7 +449,7 @@ impl Reader<'_> {
                 None
             };
             let uom = if tag & UNIT_FLAG != 0 {
-                Some(self.text()?)
+                Some(self.word()?)
             } else {
                 None
             };
@@ -358,6 +535,32 @@ impl Reader<'_> {
         self.text_after(code, at)
     }
 
+    /// A text where a word of [`WORDS`] is usual: shared when it is one.
+    fn word(&mut self) -> Result<Cow<'static, str>, DecodeError> {
+        let at = self.at;
+        let code = self.byte()?;
+        self.word_after(code, at)
+    }
+
+    fn optional_word(&mut self) -> Result<Option<Cow<'static, str>>, DecodeError> {
+        let at = self.at;
+        match self.byte()? {
+            NONE_CODE => Ok(None),
+            code => self.word_after(code, at).map(Some),
+        }
+    }
+
+    fn word_after(&mut self, code: u8, at: usize) -> Result<Cow<'static, str>, DecodeError> {
+        if code != WORD_CODE {
+            return self.text_after(code, at).map(Cow::Owned);
+        }
+        let i = self.byte()?;
+        WORDS
+            .get(usize::from(i))
+            .map(|w| Cow::Borrowed(*w))
+            .ok_or(DecodeError::Invalid { what: "word", at })
+    }
+
     fn optional(&mut self) -> Result<Option<String>, DecodeError> {
         let at = self.at;
         match self.byte()? {
@@ -367,6 +570,9 @@ impl Reader<'_> {
     }
 
     fn text_after(&mut self, code: u8, at: usize) -> Result<String, DecodeError> {
+        if code == WORD_CODE {
+            return self.word_after(code, at).map(Cow::into_owned);
+        }
         if code == HASH_CODE {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             let packed = self.array::<32>()?;
@@ -402,7 +608,7 @@ impl Reader<'_> {
         let n = self.count()?;
         let mut out = Vec::with_capacity(n);
         for _ in 0..n {
-            let kind = self.text()?;
+            let kind = self.word()?;
             let id = self.text()?;
             out.push(Party { kind, id });
         }
@@ -462,10 +668,35 @@ mod tests {
         ] {
             let mut r = sample();
             r.event_id = text.to_owned();
-            r.time_zone = text.to_owned();
+            r.time_zone = Cow::Owned(text.to_owned());
+            r.sources[0].id = text.to_owned();
+            r.biz_step = Some(Cow::Owned(text.to_owned()));
             r.time_ms = -1_000_000_000_000;
             assert_eq!(EventRecord::decode(&r.encode()).unwrap(), r, "{text:?}");
         }
+    }
+
+    #[test]
+    fn the_word_table_is_unique_and_holds_every_standard_word() {
+        let set: std::collections::HashSet<&str> = WORDS.iter().copied().collect();
+        assert_eq!(set.len(), WORDS.len());
+        assert!(WORDS.len() < usize::from(NONE_CODE));
+        for vocab in [
+            epcis::cbv::Vocab::BizStep,
+            epcis::cbv::Vocab::Disposition,
+            epcis::cbv::Vocab::BizTransactionType,
+            epcis::cbv::Vocab::SourceDestType,
+        ] {
+            for w in vocab.words() {
+                assert!(set.contains(w), "{w} is not in WORDS");
+            }
+        }
+        // Words read back shared, other texts owned.
+        let r = EventRecord::decode(&sample().encode()).unwrap();
+        assert!(matches!(r.biz_step, Some(Cow::Borrowed("commissioning"))));
+        assert!(matches!(r.time_zone, Cow::Borrowed("+07:00")));
+        assert!(matches!(r.sources[0].kind, Cow::Borrowed("owning_party")));
+        assert!(matches!(r.biz_transactions[0].kind, Cow::Borrowed("po")));
     }
 
     #[test]

@@ -187,7 +187,10 @@ fn row(
             .map(|g| describe(g).unwrap_or_else(|| format!("GTIN {g}")))
             .unwrap_or_default(),
         quantity: link.and_then(|l| l.quantity),
-        unit: link.and_then(|l| l.uom.clone()).unwrap_or_default(),
+        unit: link
+            .and_then(|l| l.uom.as_deref())
+            .unwrap_or_default()
+            .to_owned(),
         cte: cte.to_owned(),
         role,
         date: date.to_owned(),
@@ -195,7 +198,7 @@ fn row(
         location: event.place().unwrap_or_default().to_owned(),
         source: side(&r.sources),
         destination: side(&r.destinations),
-        reference_type: reference.map(|p| p.kind.clone()).unwrap_or_default(),
+        reference_type: reference.map(|p| p.kind.to_string()).unwrap_or_default(),
         reference: reference.map(|p| p.id.clone()).unwrap_or_default(),
         event_id: r.event_id.clone(),
         time_ms: r.time_ms,

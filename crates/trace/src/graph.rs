@@ -382,7 +382,7 @@ impl TraceGraph {
                         places.entry(&p.id).or_default().count(i);
                     } else if p.kind.ends_with("party") {
                         let entry = parties.entry(&p.id).or_default();
-                        if !entry.roles.contains(&(side, p.kind.as_str())) {
+                        if !entry.roles.contains(&(side, p.kind.as_ref())) {
                             entry.roles.push((side, &p.kind));
                         }
                         entry.count(i);

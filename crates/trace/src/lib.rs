@@ -24,4 +24,4 @@ pub use codec::DecodeError;
 pub use engine::{trace, Direction, EventSource, TraceError, TraceRequest};
 pub use graph::{Edge, EdgeKind, Node, TraceEvent, TraceGraph};
 pub use node::{parse_key, KeyError, NodeKind, NodeRef};
-pub use record::{EventRecord, Link, Party, Role};
+pub use record::{EventRecord, Link, Party, Role, Word};

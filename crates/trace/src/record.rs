@@ -2,6 +2,8 @@
 //! stored and kept as a small serialised record beside it, so that a trace never re-reads
 //! whole event bodies. Identifiers are canonical (`gs1::canonical_id`), CBV values bare words.
 
+use std::borrow::Cow;
+
 use epcis::cbv::{self, Vocab};
 use epcis::ids::CanonicalIds;
 use epcis::model::{Action, EventBody, EventView, QuantityElement};
@@ -10,6 +12,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::node::{classify, lot_id, NodeKind};
+
+/// A short text that is usually one of a few standard words (a CBV value, a time zone
+/// offset, a unit): records read from the store share those instead of allocating each.
+pub type Word = Cow<'static, str>;
 
 /// How an identifier takes part in an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -49,7 +55,7 @@ pub struct Link {
     pub quantity: Option<f64>,
     /// Unit of measure (UN/CEFACT Rec 20), when given.
     #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
-    pub uom: Option<String>,
+    pub uom: Option<Word>,
 }
 
 /// A source, destination or business transaction: its type (bare CBV word, or as written)
@@ -57,8 +63,8 @@ pub struct Link {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Party {
     /// `type` (`owning_party`, `possessing_party`, `location`; `po`, `desadv`, …).
-    #[serde(rename = "k", default, skip_serializing_if = "String::is_empty")]
-    pub kind: String,
+    #[serde(rename = "k", default, skip_serializing_if = "str::is_empty")]
+    pub kind: Word,
     /// The identifier.
     #[serde(rename = "v")]
     pub id: String,
@@ -77,8 +83,8 @@ pub struct EventRecord {
     #[serde(rename = "t")]
     pub time_ms: i64,
     /// `eventTimeZoneOffset` (`+07:00`).
-    #[serde(rename = "z", default, skip_serializing_if = "String::is_empty")]
-    pub time_zone: String,
+    #[serde(rename = "z", default, skip_serializing_if = "str::is_empty")]
+    pub time_zone: Word,
     /// `action`, for the types that have one.
     #[serde(
         rename = "a",
@@ -89,10 +95,10 @@ pub struct EventRecord {
     pub action: Option<Action>,
     /// `bizStep`, as a bare CBV word when standard.
     #[serde(rename = "b", default, skip_serializing_if = "Option::is_none")]
-    pub biz_step: Option<String>,
+    pub biz_step: Option<Word>,
     /// `disposition`, as a bare CBV word when standard.
     #[serde(rename = "d", default, skip_serializing_if = "Option::is_none")]
-    pub disposition: Option<String>,
+    pub disposition: Option<Word>,
     /// `readPoint` id.
     #[serde(rename = "rp", default, skip_serializing_if = "Option::is_none")]
     pub read_point: Option<String>,
@@ -157,8 +163,8 @@ mod action_code {
     }
 }
 
-fn bare(vocab: Vocab, value: &str) -> String {
-    cbv::to_bare(vocab, value).into_owned()
+fn bare(vocab: Vocab, value: &str) -> Word {
+    Cow::Owned(cbv::to_bare(vocab, value).into_owned())
 }
 
 impl EventRecord {
@@ -237,7 +243,7 @@ impl EventRecord {
             event_id: event_id.to_owned(),
             event_type: view.event_type(),
             time_ms: c.event_time.epoch_ms,
-            time_zone: c.event_time_zone_offset.to_owned(),
+            time_zone: Cow::Owned(c.event_time_zone_offset.to_owned()),
             action: view.action(),
             biz_step: c.biz_step.map(|s| bare(Vocab::BizStep, s)),
             disposition: c.disposition.map(|s| bare(Vocab::Disposition, s)),
@@ -312,7 +318,7 @@ fn push_quantities(
             role,
             node: canon.canonical_id(q.epc_class).into_owned(),
             quantity: q.quantity,
-            uom: q.uom.map(str::to_owned),
+            uom: q.uom.map(|u| Cow::Owned(u.to_owned())),
         });
     }
 }

@@ -145,10 +145,7 @@ fn walk<'g>(
 /// One event in a line: time, step, place, hand-over and quantities.
 pub fn event_line(e: &TraceEvent) -> String {
     let r = &e.record;
-    let step = r
-        .biz_step
-        .clone()
-        .unwrap_or_else(|| r.event_type.as_str().to_owned());
+    let step = r.biz_step.as_deref().unwrap_or(r.event_type.as_str());
     let mut line = format!("{} {step}", e.local_time());
     if let Some(place) = e.place() {
         let _ = write!(line, " at {place}");
