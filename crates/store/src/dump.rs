@@ -95,6 +95,7 @@ pub const TABLES: &[Table] = &[
             ("errors", Text),
             ("stored", Int),
             ("document", Bytes),
+            ("appended", Text),
         ],
         order_by: "n",
     },
@@ -598,7 +599,9 @@ fn parse_row(line_no: usize, line: &str) -> Result<Row, StoreError> {
     let raw = v["r"]
         .as_array()
         .ok_or_else(|| bad(line_no, "no row values"))?;
-    if raw.len() != table.columns.len() {
+    // Dumps before schema 710 have no `capture_jobs.appended` (it is NULL for them).
+    let legacy_job = name == "capture_jobs" && raw.len() + 1 == table.columns.len();
+    if raw.len() != table.columns.len() && !legacy_job {
         return Err(bad(
             line_no,
             &format!(
@@ -623,6 +626,9 @@ fn parse_row(line_no: usize, line: &str) -> Result<Row, StoreError> {
             (Bytes, Json::String(s)) => Value::Bytes(STANDARD.decode(s).map_err(|_| wrong())?),
             _ => return Err(wrong()),
         });
+    }
+    if legacy_job {
+        values.push(Value::Null);
     }
     Ok(Row { table, values })
 }
@@ -655,6 +661,7 @@ mod tests {
                 Value::Text("[]".into()),
                 Value::Int(7),
                 Value::Bytes(vec![0, 255, 10]),
+                Value::Text("{\"stored\":[1]}".into()),
             ],
         };
         let num = Row {
@@ -671,6 +678,24 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(rows, vec![row, num]);
+    }
+
+    /// A dump made before schema 710 has capture jobs without `appended`: it reads as NULL.
+    #[test]
+    fn capture_jobs_of_old_dumps_have_no_recorded_append() {
+        let mut dump = Vec::new();
+        write_header(&mut dump, 700).unwrap();
+        dump.extend_from_slice(
+            b"{\"t\":\"capture_jobs\",\"r\":[1,\"j\",2,0,5,6,1,null,3,\"AA==\"]}\n",
+        );
+        let rows: Vec<Vec<Value>> = read(&mut &dump[..], 720)
+            .unwrap()
+            .map(|r| r.map(|r| r.values))
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows[0].len(), 11);
+        assert_eq!(rows[0][10], Value::Null);
+        assert_eq!(rows[0][9], Value::Bytes(vec![0]));
     }
 
     /// A dump made before schema 720 carries trace records as JSON text: they come back as

@@ -973,8 +973,16 @@ pub fn backup_then_restore_gives_the_same_store(db: &TestDb) {
     original
         .finish_capture_job(&job.id, false, 3, &serde_json::json!([{"detail": "x"}]))
         .unwrap();
-    original
+    // A job whose events were appended when the backup was taken, not yet finished.
+    let running = original
         .create_capture_job(AppendMode::AllOrNothing, b"{}")
+        .unwrap();
+    let appended = original
+        .append_for_job(
+            &running.id,
+            vec![simple("running")],
+            AppendMode::AllOrNothing,
+        )
         .unwrap();
     original
         .create_named_query("q", &serde_json::json!({"eventType": ["ObjectEvent"]}))
@@ -983,7 +991,7 @@ pub fn backup_then_restore_gives_the_same_store(db: &TestDb) {
     drop(original);
     let mut dump = Vec::new();
     let summary = db.location().backup(&mut dump).unwrap();
-    assert_eq!(summary.rows("events"), 10);
+    assert_eq!(summary.rows("events"), 11);
     assert_eq!(summary.rows("capture_jobs"), 2);
 
     let copy = TestDb::new(db.kind).unwrap();
@@ -991,11 +999,22 @@ pub fn backup_then_restore_gives_the_same_store(db: &TestDb) {
     assert_eq!(restored, summary);
     let store = copy.open();
     assert_eq!(observe(&*store), before);
+    // The running job, resumed on the restored store, answers with its append.
+    assert_eq!(
+        store
+            .append_for_job(
+                &running.id,
+                vec![simple("running")],
+                AppendMode::AllOrNothing
+            )
+            .unwrap(),
+        appended
+    );
     // Numbering continues after the restored rows.
     let out = store
         .append(vec![simple("after")], AppendMode::AllOrNothing)
         .unwrap();
-    assert_eq!(out.results, vec![Ok(11)]);
+    assert_eq!(out.results, vec![Ok(12)]);
     let newest = store
         .create_capture_job(AppendMode::AllOrNothing, b"new")
         .unwrap();
