@@ -1,5 +1,5 @@
-//! The stored form of an [`EventRecord`]: a compact binary encoding, about a third of the
-//! record's JSON. A trace of a 1,000-identifier lot reads about 3,600 records, so their size
+//! The stored form of an [`EventRecord`]: a compact binary encoding, under half the size of
+//! the record's JSON. A trace of a 1,000-identifier lot reads about 3,600 records, so their size
 //! (pages read) and decoding (no field names, no escapes, no number parsing) are most of
 //! the cost of a trace that is not cached.
 //!
@@ -55,7 +55,8 @@ const NONE_CODE: u8 = 255;
 /// Words stored as one byte after [`WORD_CODE`], and shared when read (no allocation):
 /// the CBV 2.0 business steps, dispositions, transaction and source/destination types,
 /// whole-hour and common time zone offsets, and common units of measure. Part of the
-/// stored format: entries may be added at the end, never moved or removed.
+/// stored format: entries may be added at the end, never moved or removed (a build reading
+/// an index beyond its table refuses the record, so a store is not read by an older build).
 const WORDS: [&str; 148] = [
     "accepting",
     "arriving",
