@@ -306,9 +306,9 @@ pub const TABLES: &[Table] = &[
         order_by: "seq",
     },
     Table {
-        name: "trace_keys",
-        columns: &[("node_key", Int), ("seq", Int)],
-        order_by: "node_key, seq",
+        name: "trace_nodes",
+        columns: &[("node", Text), ("seq", Int)],
+        order_by: "node, seq",
     },
     Table {
         name: "recalls",
@@ -519,14 +519,6 @@ pub(crate) fn read(
     })
 }
 
-/// `trace_nodes` of dumps made before schema 730, when the trace index was keyed by the
-/// identifier's text; read as today's `trace_keys`.
-const LEGACY_TRACE_NODES: Table = Table {
-    name: "trace_nodes",
-    columns: &[("node", Text), ("seq", Int)],
-    order_by: "node, seq",
-};
-
 /// `facet_text` of dumps made before schema 700, when text facets were stored as
 /// `(field_id, value, seq)`; read into today's `facet_terms` and `facet_postings`.
 const LEGACY_FACET_TEXT: Table = Table {
@@ -603,7 +595,6 @@ fn parse_row(line_no: usize, line: &str) -> Result<Row, StoreError> {
         .ok_or_else(|| bad(line_no, "no table name"))?;
     let table = table(name)
         .or((name == LEGACY_FACET_TEXT.name).then_some(&LEGACY_FACET_TEXT))
-        .or((name == LEGACY_TRACE_NODES.name).then_some(&LEGACY_TRACE_NODES))
         .ok_or_else(|| bad(line_no, &format!("unknown table {name}")))?;
     let raw = v["r"]
         .as_array()
@@ -638,13 +629,6 @@ fn parse_row(line_no: usize, line: &str) -> Result<Row, StoreError> {
     }
     if legacy_job {
         values.push(Value::Null);
-    }
-    if let (true, [Value::Text(node), seq]) = (table.name == LEGACY_TRACE_NODES.name, &values[..]) {
-        let keys = self::table("trace_keys").ok_or_else(|| bad(line_no, "no trace_keys table"))?;
-        return Ok(Row {
-            table: keys,
-            values: vec![Value::Int(crate::trace_store::node_key(node)), seq.clone()],
-        });
     }
     Ok(Row { table, values })
 }
@@ -712,25 +696,6 @@ mod tests {
         assert_eq!(rows[0].len(), 11);
         assert_eq!(rows[0][10], Value::Null);
         assert_eq!(rows[0][9], Value::Bytes(vec![0]));
-    }
-
-    /// A dump made before schema 730 indexes traces by identifier text: the rows come back
-    /// keyed by integer.
-    #[test]
-    fn trace_nodes_of_old_dumps_become_keys() {
-        let mut dump = Vec::new();
-        write_header(&mut dump, 720).unwrap();
-        dump.extend_from_slice(b"{\"t\":\"trace_nodes\",\"r\":[\"urn:a\",7]}\n");
-        let rows: Vec<(&str, Vec<Value>)> = read(&mut &dump[..], 730)
-            .unwrap()
-            .map(|r| r.map(|r| (r.table.name, r.values)))
-            .collect::<Result<_, _>>()
-            .unwrap();
-        let key = crate::trace_store::node_key("urn:a");
-        assert_eq!(
-            rows,
-            vec![("trace_keys", vec![Value::Int(key), Value::Int(7)])]
-        );
     }
 
     /// A dump made before schema 720 carries trace records as JSON text: they come back as

@@ -20,42 +20,15 @@ pub trait TraceStore: Send + Sync {
     fn trace(&self, request: &TraceRequest) -> Result<TraceGraph, StoreError>;
 }
 
-/// What the trace index keeps of one event: its trace record, serialised, and the keys of
-/// the identifiers it names. Built when the event is prepared for storage (in parallel, on
-/// the capturing thread), so that the single writer only inserts rows.
+/// What the trace index keeps of one event: its trace record, serialised, and the
+/// identifiers it names. Built when the event is prepared for storage (in parallel, on the
+/// capturing thread), so that the single writer only inserts rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceEntry {
     /// The [`EventRecord`] in its stored form ([`EventRecord::encode`]).
     pub record: Vec<u8>,
-    /// The [`node_key`]s of the identifiers the event names, each once.
-    pub keys: Vec<i64>,
-}
-
-/// The index key of a canonical identifier in `trace_keys`: the first 8 bytes of its
-/// SHA-256. Integer keys make the index a third of the size of text keys and their seeks
-/// cheap. SHA-256 because identifiers are chosen by senders: nobody can make one collide
-/// with another's on purpose, and an accidental collision (about one in 2^64 per pair) only
-/// brings an extra event to a trace step, which the engine ignores since it matches records
-/// by their identifiers' text. Stable across builds and processes (it is stored).
-pub fn node_key(node: &str) -> i64 {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(node.as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    i64::from_be_bytes(first)
-}
-
-/// The keys of `nodes`, sorted (an index walked in key order touches each page once).
-pub(crate) fn node_keys(nodes: &[String]) -> Vec<i64> {
-    let mut keys: Vec<i64> = nodes.iter().map(|n| node_key(n)).collect();
-    keys.sort_unstable();
-    keys.dedup();
-    keys
-}
-
-/// Keeps the records that name one of `nodes` (a key collision could bring another).
-pub(crate) fn naming_any(records: &mut Vec<Arc<EventRecord>>, nodes: &[String]) {
-    records.retain(|r| r.links.iter().any(|l| nodes.contains(&l.node)));
+    /// The identifiers the event names, each once (the index keys).
+    pub nodes: Vec<String>,
 }
 
 impl TraceEntry {
@@ -85,12 +58,9 @@ impl TraceEntry {
         if record.links.is_empty() {
             return None;
         }
-        let mut keys: Vec<i64> = record.index_keys().into_iter().map(node_key).collect();
-        keys.sort_unstable();
-        keys.dedup();
         Some(TraceEntry {
             record: record.encode(),
-            keys,
+            nodes: record.index_keys().into_iter().map(str::to_owned).collect(),
         })
     }
 }
@@ -233,18 +203,6 @@ mod tests {
         let mut out = Vec::new();
         let missing = cache.lookup(seqs, &mut out);
         (out.iter().map(|r| r.event_id.clone()).collect(), missing)
-    }
-
-    #[test]
-    fn node_keys_are_stable_and_sorted() {
-        // Stored: a change of the function would orphan every index row.
-        assert_eq!(
-            node_key(""),
-            i64::from_be_bytes([0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14])
-        );
-        let keys = node_keys(&["b".into(), "a".into(), "b".into()]);
-        assert_eq!(keys.len(), 2);
-        assert!(keys[0] < keys[1]);
     }
 
     #[test]

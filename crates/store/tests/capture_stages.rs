@@ -68,7 +68,7 @@ fn capture_stage_costs() {
         facets += batch.iter().map(|e| e.facets.len()).sum::<usize>();
         nodes += batch
             .iter()
-            .map(|e| e.trace.as_ref().map_or(0, |t| t.keys.len()))
+            .map(|e| e.trace.as_ref().map_or(0, |t| t.nodes.len()))
             .sum::<usize>();
         body_bytes += batch.iter().map(|e| e.body.len()).sum::<usize>();
         let s = Instant::now();

@@ -386,20 +386,6 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE trace_records ALTER COLUMN record TYPE BYTEA USING convert_to(record, 'UTF8');
     "#,
     ),
-    (
-        730,
-        r#"
-    -- The trace index keyed by integer (the first 8 bytes of each identifier's SHA-256, see
-    -- the store's node_key), rebuilt from the events when the store opens.
-    DROP TABLE trace_nodes;
-    DELETE FROM trace_records;
-    CREATE TABLE trace_keys (
-        node_key BIGINT NOT NULL,
-        seq BIGINT NOT NULL,
-        PRIMARY KEY (node_key, seq)
-    );
-    "#,
-    ),
 ];
 
 /// Brings the schema up to the newest version. Safe when several processes start at
@@ -472,7 +458,7 @@ mod tests {
                 .unwrap();
         }
         client.batch_execute(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700, 710, 720, 730]);
+        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700, 710, 720]);
         let postings: Vec<(i64, String, i64)> = client
             .query(POSTINGS, &[])
             .unwrap()

@@ -10,16 +10,16 @@ use rustc_hash::FxHashSet as HashSet;
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
 use crate::sql::trace as sql;
-use crate::trace_store::{naming_any, node_keys, RecordCache};
+use crate::trace_store::RecordCache;
 use crate::{StoreError, TraceEntry, TraceStore};
 
 use super::conn::Conn;
 use super::PgStore;
 
-/// The `seq` of the events naming any of an array of identifier keys, read from the index
-/// alone (an event once per key): one statement whatever the number of identifiers
-/// (SQLite runs [`sql::seqs_sql`] in chunks instead).
-const SEQS_ANY: &str = "SELECT seq FROM trace_keys WHERE node_key = ANY(?::BIGINT[])";
+/// The `seq` of the events naming any of an array of identifiers, read from the index
+/// alone (an event once per identifier it names): one statement whatever the number of identifiers (SQLite runs
+/// [`sql::seqs_sql`] in chunks instead).
+const SEQS_ANY: &str = "SELECT seq FROM trace_nodes WHERE node = ANY(?::TEXT[])";
 
 /// The `seq, record` of an array of events.
 const RECORDS_ANY: &str = "SELECT seq, record FROM trace_records WHERE seq = ANY(?::BIGINT[])";
@@ -50,7 +50,7 @@ fn records_except(
     seen: &mut HashSet<i64>,
 ) -> Result<Vec<Arc<EventRecord>>, StoreError> {
     let mut seqs = Vec::new();
-    for row in c.query(&stmts.seqs, &[&node_keys(nodes)])? {
+    for row in c.query(&stmts.seqs, &[&nodes])? {
         let seq: i64 = row.try_get(0)?;
         if seen.insert(seq) {
             seqs.push(seq);
@@ -101,10 +101,8 @@ impl TraceStore for PgStore {
         self.pool.run(move |c| {
             let stmts = Statements::prepare(c)?;
             let mut tx = snapshot(c.client())?;
-            let mut records =
-                records_except(&mut tx, &stmts, &cache, &nodes, &mut HashSet::default())?;
+            let records = records_except(&mut tx, &stmts, &cache, &nodes, &mut HashSet::default())?;
             tx.commit()?;
-            naming_any(&mut records, &nodes);
             Ok(records)
         })
     }
@@ -169,11 +167,11 @@ pub(super) fn catch_up(client: &mut Client) -> Result<u64, StoreError> {
         .iter()
         .map(|(s, e)| (*s, e.record.as_slice()))
         .collect();
-    let keys: Vec<(i64, i64)> = entries
+    let nodes: Vec<(&str, i64)> = entries
         .iter()
-        .flat_map(|(s, e)| e.keys.iter().map(|k| (*k, *s)))
+        .flat_map(|(s, e)| e.nodes.iter().map(|n| (n.as_str(), *s)))
         .collect();
-    super::writer::copy_trace_rows(&mut tx, &records, &keys)?;
+    super::writer::copy_trace_rows(&mut tx, &records, &nodes)?;
     tx.commit()?;
     Ok(n)
 }

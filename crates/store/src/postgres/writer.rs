@@ -385,21 +385,21 @@ fn copy_trace_index(
     stored: &[(i64, &NewEvent)],
 ) -> Result<(), StoreError> {
     let mut records: Vec<(i64, &[u8])> = Vec::new();
-    let mut keys: Vec<(i64, i64)> = Vec::new();
+    let mut nodes: Vec<(&str, i64)> = Vec::new();
     for (seq, event) in stored {
         if let Some(entry) = &event.trace {
             records.push((*seq, entry.record.as_slice()));
-            keys.extend(entry.keys.iter().map(|k| (*k, *seq)));
+            nodes.extend(entry.nodes.iter().map(|n| (n.as_str(), *seq)));
         }
     }
-    copy_trace_rows(tx, &records, &keys)
+    copy_trace_rows(tx, &records, &nodes)
 }
 
 /// COPYs trace index rows.
 pub(super) fn copy_trace_rows(
     tx: &mut postgres::Transaction<'_>,
     records: &[(i64, &[u8])],
-    keys: &[(i64, i64)],
+    nodes: &[(&str, i64)],
 ) -> Result<(), StoreError> {
     if records.is_empty() {
         return Ok(());
@@ -410,10 +410,10 @@ pub(super) fn copy_trace_rows(
         w.write(&[seq, record])?;
     }
     w.finish()?;
-    let sink = tx.copy_in("COPY trace_keys (node_key, seq) FROM STDIN (FORMAT binary)")?;
-    let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8]);
-    for (key, seq) in keys {
-        w.write(&[key, seq])?;
+    let sink = tx.copy_in("COPY trace_nodes (node, seq) FROM STDIN (FORMAT binary)")?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT8]);
+    for (node, seq) in nodes {
+        w.write(&[node, seq])?;
     }
     w.finish()?;
     Ok(())

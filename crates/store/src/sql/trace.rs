@@ -1,4 +1,4 @@
-//! The trace index (`trace_records`, `trace_keys`), shared by both backends: what is
+//! The trace index (`trace_records`, `trace_nodes`), shared by both backends: what is
 //! written for an event, and the statement a trace step reads.
 
 use trace::EventRecord;
@@ -7,18 +7,18 @@ use crate::StoreError;
 
 /// Stores an event's trace record (`?1` seq, `?2` record).
 pub(crate) const INSERT_RECORD: &str = "INSERT INTO trace_records (seq, record) VALUES (?1, ?2)";
-/// Indexes an identifier's key (`?1`, see [`crate::trace_store::node_key`]) for an event (`?2`).
-pub(crate) const INSERT_KEY: &str =
-    "INSERT INTO trace_keys (node_key, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+/// Indexes an identifier (`?1`) of an event (`?2`).
+pub(crate) const INSERT_NODE: &str =
+    "INSERT INTO trace_nodes (node, seq) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 /// Most identifiers per lookup statement (SQLite's default limit is 32,766 parameters).
 pub(crate) const CHUNK: usize = 500;
 
-/// The `seq` of the events naming any of `n` identifier keys (`?` each; SQLite): read from
-/// the index alone, so that records already decoded are not read again. An event naming
-/// several of them comes once per key (the caller keeps each once).
+/// The `seq` of the events naming any of `n` identifiers (`?` each; SQLite): read from the
+/// index alone, so that records already decoded are not read again. An event naming several
+/// of them comes once per identifier (the caller keeps each once).
 pub(crate) fn seqs_sql(n: usize) -> String {
     format!(
-        "SELECT seq FROM trace_keys WHERE node_key IN ({})",
+        "SELECT seq FROM trace_nodes WHERE node IN ({})",
         placeholders(n)
     )
 }

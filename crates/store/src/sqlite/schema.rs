@@ -377,21 +377,6 @@ const MIGRATIONS: &[(i64, &str)] = &[
     -- SQLite's declared column type does not constrain what it holds: nothing to rewrite.
     ",
     ),
-    (
-        730,
-        "
-    -- The trace index keyed by integer: trace_keys holds the first 8 bytes of the SHA-256 of
-    -- each identifier an event names (see the store's node_key). The index is rebuilt from
-    -- the events when the store opens (emptying trace_records starts that), once.
-    DROP TABLE trace_nodes;
-    DELETE FROM trace_records;
-    CREATE TABLE trace_keys (
-        node_key BIGINT NOT NULL,
-        seq BIGINT NOT NULL,
-        PRIMARY KEY (node_key, seq)
-    ) WITHOUT ROWID;
-    ",
-    ),
 ];
 
 /// Brings the schema up to the newest version; returns the versions applied.
@@ -464,7 +449,7 @@ mod tests {
             .unwrap();
         }
         conn.execute_batch(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700, 710, 720, 730]);
+        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700, 710, 720]);
         let postings: Vec<(i64, String, i64)> = conn
             .prepare(POSTINGS)
             .unwrap()

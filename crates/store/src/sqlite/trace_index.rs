@@ -1,5 +1,5 @@
 //! The SQLite trace index: `trace_records` (one compact record per event) and
-//! `trace_keys` (identifier key → event), written by the writer with each event.
+//! `trace_nodes` (identifier → event), written by the writer with each event.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use rustc_hash::FxHashSet as HashSet;
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
 use crate::sql::trace as sql;
-use crate::trace_store::{node_keys, RecordCache};
+use crate::trace_store::RecordCache;
 use crate::{StoreError, TraceEntry};
 
 /// Writes the trace-index rows of one stored event.
@@ -21,9 +21,9 @@ pub(super) fn index_event(
 ) -> Result<(), StoreError> {
     conn.prepare_cached(sql::INSERT_RECORD)?
         .execute(params![seq, entry.record])?;
-    let mut insert = conn.prepare_cached(sql::INSERT_KEY)?;
-    for key in &entry.keys {
-        insert.execute(params![key, seq])?;
+    let mut insert = conn.prepare_cached(sql::INSERT_NODE)?;
+    for node in &entry.nodes {
+        insert.execute(params![node, seq])?;
     }
     Ok(())
 }
@@ -63,9 +63,7 @@ pub(super) fn records(
     cache: &RecordCache,
     nodes: &[String],
 ) -> Result<Vec<Arc<EventRecord>>, StoreError> {
-    let mut records = records_except(conn, cache, nodes, &mut HashSet::default())?;
-    crate::trace_store::naming_any(&mut records, nodes);
-    Ok(records)
+    records_except(conn, cache, nodes, &mut HashSet::default())
 }
 
 /// The trace records of the events naming any of `nodes`, except those whose `seq` is in
@@ -78,9 +76,10 @@ fn records_except(
     seen: &mut HashSet<i64>,
 ) -> Result<Vec<Arc<EventRecord>>, StoreError> {
     let mut seqs = Vec::new();
-    for chunk in node_keys(nodes).chunks(sql::CHUNK) {
+    for chunk in nodes.chunks(sql::CHUNK) {
         let mut stmt = conn.prepare_cached(&sql::seqs_sql(chunk.len()))?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
+        let params = chunk.iter().map(String::as_str);
+        let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             if seen.insert(seq) {

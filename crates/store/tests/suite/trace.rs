@@ -142,7 +142,7 @@ pub fn an_index_missing_rows_is_rebuilt_on_open(db: &TestDb) {
     let before = store.trace(&TraceRequest::new(c(LOT_C))).unwrap();
     drop(store);
     // As if the events had been stored by a build without the trace index.
-    db.execute("DELETE FROM trace_keys; DELETE FROM trace_records;");
+    db.execute("DELETE FROM trace_nodes; DELETE FROM trace_records;");
     let store = db.open();
     let after = store.trace(&TraceRequest::new(c(LOT_C))).unwrap();
     assert_eq!(before, after);
