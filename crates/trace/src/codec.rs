@@ -24,9 +24,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use epcis::model::Action;
-use epcis::EventType;
 
-use crate::record::{EventRecord, Link, Party, Role};
+use crate::record::{EventRecord, Link, Party, Role, EVENT_TYPE_CODES};
 
 /// The first byte of a version-1 record.
 const VERSION: u8 = 1;
@@ -236,10 +235,10 @@ impl EventRecord {
         let mut out = Vec::with_capacity(64 + 48 * self.links.len());
         out.push(VERSION);
         put_text(&mut out, &self.event_id);
-        out.push(type_code(self.event_type));
+        out.push(code_of(&EVENT_TYPE_CODES, &self.event_type));
         put_varint(&mut out, zigzag(self.time_ms));
         put_text(&mut out, &self.time_zone);
-        out.push(action_code(self.action));
+        out.push(code_of(&ACTION_CODES, &self.action));
         for field in [
             self.biz_step.as_deref(),
             self.disposition.as_deref(),
@@ -260,7 +259,7 @@ impl EventRecord {
         }
         put_varint(&mut out, self.links.len() as u64);
         for link in &self.links {
-            let mut tag = role_code(link.role);
+            let mut tag = code_of(&ROLE_CODES, &link.role);
             if link.quantity.is_some() {
                 tag |= QUANTITY_FLAG;
             }
@@ -361,34 +360,35 @@ fn packed_hash(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-fn type_code(t: EventType) -> u8 {
-    match t {
-        EventType::ObjectEvent => 1,
-        EventType::AggregationEvent => 2,
-        EventType::TransactionEvent => 3,
-        EventType::TransformationEvent => 4,
-        EventType::AssociationEvent => 5,
-    }
+/// The stored code of each action (0: the event type has none).
+const ACTION_CODES: [(Option<Action>, u8); 4] = [
+    (None, 0),
+    (Some(Action::Add), 1),
+    (Some(Action::Observe), 2),
+    (Some(Action::Delete), 3),
+];
+
+/// The stored code of each role (the low four bits of a link's tag).
+const ROLE_CODES: [(Role, u8); 6] = [
+    (Role::Epc, 1),
+    (Role::Parent, 2),
+    (Role::Child, 3),
+    (Role::Input, 4),
+    (Role::Output, 5),
+    (Role::LotOf, 6),
+];
+
+/// The code of `value` in `table` (every value of the enum is listed).
+fn code_of<T: PartialEq>(table: &[(T, u8)], value: &T) -> u8 {
+    table
+        .iter()
+        .find(|(v, _)| v == value)
+        .map_or(0, |(_, c)| *c)
 }
 
-fn action_code(a: Option<Action>) -> u8 {
-    match a {
-        None => 0,
-        Some(Action::Add) => 1,
-        Some(Action::Observe) => 2,
-        Some(Action::Delete) => 3,
-    }
-}
-
-fn role_code(r: Role) -> u8 {
-    match r {
-        Role::Epc => 1,
-        Role::Parent => 2,
-        Role::Child => 3,
-        Role::Input => 4,
-        Role::Output => 5,
-        Role::LotOf => 6,
-    }
+/// The value of `code` in `table`.
+fn value_of<T: Copy>(table: &[(T, u8)], code: u8) -> Option<T> {
+    table.iter().find(|(_, c)| *c == code).map(|(v, _)| *v)
 }
 
 /// A cursor over a version-1 record.
@@ -401,24 +401,13 @@ impl Reader<'_> {
     fn record(mut self) -> Result<EventRecord, DecodeError> {
         let event_id = self.text()?;
         let at = self.at;
-        let event_type = match self.byte()? {
-            1 => EventType::ObjectEvent,
-            2 => EventType::AggregationEvent,
-            3 => EventType::TransactionEvent,
-            4 => EventType::TransformationEvent,
-            5 => EventType::AssociationEvent,
-            _ => return Err(DecodeError::Invalid { what: "type", at }),
-        };
+        let event_type = value_of(&EVENT_TYPE_CODES, self.byte()?)
+            .ok_or(DecodeError::Invalid { what: "type", at })?;
         let time_ms = unzigzag(self.varint()?);
         let time_zone = self.word()?;
         let at = self.at;
-        let action = match self.byte()? {
-            0 => None,
-            1 => Some(Action::Add),
-            2 => Some(Action::Observe),
-            3 => Some(Action::Delete),
-            _ => return Err(DecodeError::Invalid { what: "action", at }),
-        };
+        let action = value_of(&ACTION_CODES, self.byte()?)
+            .ok_or(DecodeError::Invalid { what: "action", at })?;
         let biz_step = self.optional_word()?;
         let disposition = self.optional_word()?;
         let read_point = self.optional()?;
@@ -431,15 +420,8 @@ impl Reader<'_> {
         for _ in 0..n {
             let at = self.at;
             let tag = self.byte()?;
-            let role = match tag & 15 {
-                1 => Role::Epc,
-                2 => Role::Parent,
-                3 => Role::Child,
-                4 => Role::Input,
-                5 => Role::Output,
-                6 => Role::LotOf,
-                _ => return Err(DecodeError::Invalid { what: "role", at }),
-            };
+            let role =
+                value_of(&ROLE_CODES, tag & 15).ok_or(DecodeError::Invalid { what: "role", at })?;
             if tag & !(15 | QUANTITY_FLAG | UNIT_FLAG) != 0 {
                 return Err(DecodeError::Invalid { what: "role", at });
             }
@@ -654,6 +636,22 @@ mod tests {
         );
         // Earlier builds' JSON records are still read.
         assert_eq!(EventRecord::decode(&json).unwrap(), r);
+    }
+
+    #[test]
+    fn every_event_type_action_and_role_comes_back() {
+        for (t, _) in EVENT_TYPE_CODES {
+            for (action, _) in ACTION_CODES {
+                let mut r = sample();
+                r.event_type = t;
+                r.action = action;
+                for (i, (role, _)) in ROLE_CODES.iter().enumerate() {
+                    let k = i % r.links.len();
+                    r.links[k].role = *role;
+                    assert_eq!(EventRecord::decode(&r.encode()).unwrap(), r);
+                }
+            }
+        }
     }
 
     #[test]

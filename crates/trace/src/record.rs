@@ -119,17 +119,20 @@ pub struct EventRecord {
     pub links: Vec<Link>,
 }
 
+/// The stored code of each event type, in both stored forms of a record (JSON and
+/// [`crate::codec`]).
+pub(crate) const EVENT_TYPE_CODES: [(EventType, u8); 5] = [
+    (EventType::ObjectEvent, 1),
+    (EventType::AggregationEvent, 2),
+    (EventType::TransactionEvent, 3),
+    (EventType::TransformationEvent, 4),
+    (EventType::AssociationEvent, 5),
+];
+
 mod type_code {
+    use super::EVENT_TYPE_CODES as CODES;
     use epcis::EventType;
     use serde::{Deserialize, Deserializer, Serializer};
-
-    const CODES: [(EventType, u8); 5] = [
-        (EventType::ObjectEvent, 1),
-        (EventType::AggregationEvent, 2),
-        (EventType::TransactionEvent, 3),
-        (EventType::TransformationEvent, 4),
-        (EventType::AssociationEvent, 5),
-    ];
 
     pub fn serialize<S: Serializer>(t: &EventType, s: S) -> Result<S::Ok, S::Error> {
         let code = CODES.iter().find(|(k, _)| k == t).map_or(0, |(_, c)| *c);
