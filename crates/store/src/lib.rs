@@ -21,6 +21,7 @@ mod sql;
 pub mod sqlite;
 mod subscriptions;
 mod terms;
+mod trace_split;
 mod trace_store;
 
 pub use accounts::AccountStore;

@@ -30,6 +30,7 @@ use epcis::Query;
 
 use crate::cursor::{decode_tagged, encode_text};
 use crate::sql::{self, JOB_COLUMNS, QUERY_TAG};
+use crate::trace_split::Helpers;
 use crate::trace_store::{RecordCache, RECORD_CACHE_BYTES};
 use crate::{
     codes, AppendMode, AppendOutcome, CaptureJob, JobStatus, NamedQuery, NewEvent, Page,
@@ -54,6 +55,10 @@ pub struct PgOptions {
     /// How long a claimed capture job is its worker's; after that another process may
     /// take it over (its worker is presumed dead). Longer than any job takes.
     pub job_lease: Duration,
+    /// Threads (each with a connection of its own) that read parts of a large trace step
+    /// while the tracing thread reads the rest; 0 reads every step in the trace's snapshot
+    /// alone.
+    pub trace_helpers: usize,
 }
 
 impl Default for PgOptions {
@@ -62,6 +67,9 @@ impl Default for PgOptions {
             connections: 4,
             max_group_events: 50_000,
             job_lease: Duration::from_secs(120),
+            trace_helpers: Helpers::<trace_index::HelperReader>::count_for(
+                std::thread::available_parallelism().map_or(1, usize::from),
+            ),
         }
     }
 }
@@ -75,6 +83,8 @@ pub struct PgStore {
     lease_ms: i64,
     /// Trace records decoded by earlier traces (shared with the pool's threads).
     trace_records: Arc<RecordCache>,
+    /// Threads that read parts of large trace steps.
+    trace_helpers: Arc<Helpers<trace_index::HelperReader>>,
 }
 
 impl PgStore {
@@ -115,6 +125,10 @@ impl PgStore {
             StoreError::Database("the writer thread stopped while opening".into())
         })??;
         let pool = Pool::start(&config, options.connections)?;
+        let helper_config = config.clone();
+        let trace_helpers = Arc::new(Helpers::start(options.trace_helpers, move || {
+            trace_index::HelperReader::open(&helper_config)
+        }));
         Ok(PgStore {
             pool,
             fields: Arc::new(exec::FieldCache::default()),
@@ -122,6 +136,7 @@ impl PgStore {
             thread: Some(thread),
             lease_ms: i64::try_from(options.job_lease.as_millis()).unwrap_or(i64::MAX),
             trace_records: Arc::new(RecordCache::new(RECORD_CACHE_BYTES)),
+            trace_helpers,
         })
     }
 

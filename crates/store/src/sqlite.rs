@@ -33,6 +33,7 @@ use epcis::Query;
 
 use crate::masterdata::{MasterDataElement, MasterDataStore};
 use crate::sql;
+use crate::trace_split::Helpers;
 use crate::trace_store::{RecordCache, RECORD_CACHE_BYTES};
 use crate::{
     AppendMode, AppendOutcome, CaptureJob, JobStatus, NamedQuery, NewEvent, NewSubscription, Page,
@@ -62,6 +63,14 @@ pub struct SqliteOptions {
     /// Pages in the write-ahead log past which the writer itself checkpoints it into the
     /// database (times ten: normally the checkpoint thread does it every half second).
     pub wal_autocheckpoint: i64,
+    /// Bytes of the database file readers map into memory instead of copying pages into
+    /// their caches, MiB (0: none). Reading a mapped page is a memory access rather than a
+    /// system call and a copy; the pages stay shared in the operating system's cache. The
+    /// build caps it (`SQLITE_MAX_MMAP_SIZE` in `.cargo/config.toml`).
+    pub mmap_mib: i64,
+    /// Threads (each with a read connection) that read parts of a large trace step while
+    /// the tracing thread reads the rest; 0 reads every step on the trace's own connection.
+    pub trace_helpers: usize,
 }
 
 impl Default for SqliteOptions {
@@ -71,6 +80,10 @@ impl Default for SqliteOptions {
             cache_mib: 64,
             max_group_events: 50_000,
             wal_autocheckpoint: 10_000,
+            mmap_mib: 1 << 20,
+            trace_helpers: Helpers::<trace_index::HelperReader>::count_for(
+                std::thread::available_parallelism().map_or(1, usize::from),
+            ),
         }
     }
 }
@@ -86,6 +99,8 @@ pub struct SqliteStore {
     claimed: Mutex<HashSet<String>>,
     /// Trace records decoded by earlier traces.
     trace_records: RecordCache,
+    /// Threads that read parts of large trace steps.
+    trace_helpers: Helpers<trace_index::HelperReader>,
 }
 
 impl SqliteStore {
@@ -112,6 +127,12 @@ impl SqliteStore {
             writer: Some(tx),
             thread: Some(thread),
             checkpointer: Some(checkpointer),
+            trace_helpers: {
+                let (path, options) = (path.to_path_buf(), options.clone());
+                Helpers::start(options.trace_helpers, move || {
+                    open_reader(&path, &options).map(trace_index::HelperReader)
+                })
+            },
             readers: ReaderPool::new(path, options),
             claimed: Mutex::new(HashSet::new()),
             trace_records: RecordCache::new(RECORD_CACHE_BYTES),
@@ -303,18 +324,24 @@ impl ReaderPool {
     }
 
     fn open(&self) -> Result<Connection, StoreError> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI;
-        let conn = Connection::open_with_flags(&self.path, flags)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // LIKE must be case-sensitive, as in PostgreSQL and as EPC patterns require.
-        conn.pragma_update(None, "case_sensitive_like", true)?;
-        conn.pragma_update(None, "cache_size", -self.options.cache_mib.max(1) * 1024)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
-        conn.set_prepared_statement_cache_capacity(128);
-        Ok(conn)
+        open_reader(&self.path, &self.options)
     }
+}
+
+/// A read-only connection configured for reading.
+fn open_reader(path: &Path, options: &SqliteOptions) -> Result<Connection, StoreError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // LIKE must be case-sensitive, as in PostgreSQL and as EPC patterns require.
+    conn.pragma_update(None, "case_sensitive_like", true)?;
+    conn.pragma_update(None, "cache_size", -options.cache_mib.max(1) * 1024)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "mmap_size", options.mmap_mib.max(0) << 20)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
 }
 
 fn poisoned() -> StoreError {
@@ -580,7 +607,7 @@ impl TraceStore for SqliteStore {
 
     fn trace(&self, request: &trace::TraceRequest) -> Result<trace::TraceGraph, StoreError> {
         self.readers
-            .read(|c| trace_index::run(c, &self.trace_records, request))
+            .read(|c| trace_index::run(c, Some(&self.trace_helpers), &self.trace_records, request))
     }
 }
 

@@ -6,7 +6,10 @@
 //! `TRACEPORT_BENCH_BLEND` (chains per blend, 250), `TRACEPORT_BENCH_MAX_NODES` (the
 //! requests' node limit, 10,000: lower it to compare truncated traces); `TRACEPORT_TEST_BACKEND=postgres` runs
 //! it on a scratch PostgreSQL database; `TRACEPORT_BENCH_DB=path` keeps the SQLite store
-//! there and reuses it on the next run (same settings), to skip loading. Prints a digest of every traced graph, so that two
+//! there and reuses it on the next run (same settings), to skip loading;
+//! `TRACEPORT_BENCH_NO_HELPERS=1` (SQLite) also times, interleaved trace by trace, the same
+//! store opened without trace helper threads (every step read by the tracing thread alone).
+//! Prints a digest of every traced graph, so that two
 //! builds can be checked to compute the same traces.
 
 use std::collections::hash_map::DefaultHasher;
@@ -17,7 +20,7 @@ use std::time::{Duration, Instant};
 use demo::synthetic::{Generator, GeneratorConfig};
 use serde_json::Value;
 use store::postgres::scratch::ScratchDatabase;
-use store::{AppendMode, Backend, NewEvent, PgStore, SqliteStore};
+use store::{AppendMode, Backend, NewEvent, PgStore, SqliteOptions, SqliteStore, TraceStore};
 use trace::TraceRequest;
 
 // The allocator of the traceport binary, so that the figures are the server's.
@@ -131,27 +134,67 @@ fn blended_lot_trace_latency() {
         nodes = nodes.max(graph.nodes.len());
     }
     let cold = cold.elapsed().as_secs_f64() * 1e3 / keys.len() as f64;
+    let one_reader =
+        (!postgres && std::env::var("TRACEPORT_BENCH_NO_HELPERS").is_ok()).then(|| {
+            let options = SqliteOptions {
+                trace_helpers: 0,
+                ..SqliteOptions::default()
+            };
+            SqliteStore::open_with(&path, options).unwrap()
+        });
+    if let Some(other) = &one_reader {
+        for key in &keys {
+            other.trace(&request(key)).unwrap();
+        }
+    }
     let mut us = Vec::with_capacity(traces);
-    let cpu = thread_cpu();
-    for i in 0..traces {
-        let request = request(&keys[i % keys.len()]);
+    let mut us_one = Vec::with_capacity(traces);
+    let time = |store: &dyn Backend, key: &str, into: &mut Vec<u64>| {
+        let request = request(key);
         let t = Instant::now();
         let graph = store.trace(&request).unwrap();
-        us.push(t.elapsed().as_micros() as u64);
+        into.push(t.elapsed().as_micros() as u64);
         assert!(graph.nodes.len() > per.min(max_nodes - 1));
+    };
+    let cpu = thread_cpu();
+    for i in 0..traces {
+        let key = &keys[i % keys.len()];
+        match &one_reader {
+            // Each goes first every other time: the second finds the pages warm.
+            Some(other) if i % 2 == 1 => {
+                time(other, key, &mut us_one);
+                time(store.as_ref(), key, &mut us);
+            }
+            Some(other) => {
+                time(store.as_ref(), key, &mut us);
+                time(other, key, &mut us_one);
+            }
+            None => time(store.as_ref(), key, &mut us),
+        }
     }
     let cpu = match (cpu, thread_cpu()) {
         (Some(a), Some(b)) => (b - a).as_secs_f64() * 1e3 / traces as f64,
         _ => f64::NAN,
     };
     us.sort_unstable();
+    us_one.sort_unstable();
     eprintln!(
-        "{} blends, up to {nodes} identifiers: first pass {cold:.2} ms/trace; {traces} traces p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms; CPU {cpu:.2} ms/trace; digest {:016x}",
+        "{} blends, up to {nodes} identifiers: first pass {cold:.2} ms/trace; {traces} traces p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms; CPU {cpu:.2} ms/trace{}; digest {:016x}",
         keys.len(),
         ms(&us, 50.0),
         ms(&us, 95.0),
         ms(&us, 99.0),
         ms(&us, 100.0),
+        if one_reader.is_some() { " (both stores)" } else { "" },
         digest.finish()
     );
+    if one_reader.is_some() {
+        eprintln!(
+            "without helpers, interleaved: p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            ms(&us_one, 50.0),
+            ms(&us_one, 95.0),
+            ms(&us_one, 99.0),
+            ms(&us_one, 100.0),
+        );
+    }
 }

@@ -13,15 +13,19 @@ pub(crate) const INSERT_NODE: &str =
 /// Most identifiers per lookup statement (SQLite's default limit is 32,766 parameters).
 pub(crate) const CHUNK: usize = 500;
 
-/// The `seq` of the events naming any of `n` identifiers (`?` each; SQLite): read from the
-/// index alone, so that records already decoded are not read again. An event naming several
-/// of them comes once per identifier (the caller keeps each once).
+/// The `seq` of the events naming any of `n` identifiers (`?` each) up to a bound (the last
+/// `?`; SQLite): read from the index alone, so that records already decoded are not read
+/// again. An event naming several of them comes once per identifier (the caller keeps each
+/// once).
 pub(crate) fn seqs_sql(n: usize) -> String {
     format!(
-        "SELECT seq FROM trace_nodes WHERE node IN ({})",
+        "SELECT seq FROM trace_nodes WHERE node IN ({}) AND seq <= ?",
         placeholders(n)
     )
 }
+
+/// The newest `seq` in the trace index.
+pub(crate) const NEWEST_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) FROM trace_records";
 
 /// The `seq, record` of `n` events by `seq` (`?` each; SQLite).
 pub(crate) fn records_sql(n: usize) -> String {

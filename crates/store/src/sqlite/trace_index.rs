@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use rusqlite::types::ToSqlOutput;
 use rusqlite::{params, Connection};
 // The sets hold database sequence numbers, not sender-chosen text: a fast hash is safe.
 use rustc_hash::FxHashSet as HashSet;
@@ -10,6 +11,7 @@ use rustc_hash::FxHashSet as HashSet;
 use trace::{EventRecord, EventSource, TraceError, TraceGraph, TraceRequest};
 
 use crate::sql::trace as sql;
+use crate::trace_split::{ChunkReader, Helpers, NODE_CHUNK, RECORD_CHUNK};
 use crate::trace_store::RecordCache;
 use crate::{StoreError, TraceEntry};
 
@@ -63,34 +65,45 @@ pub(super) fn records(
     cache: &RecordCache,
     nodes: &[String],
 ) -> Result<Vec<Arc<EventRecord>>, StoreError> {
-    records_except(conn, cache, nodes, &mut HashSet::default())
+    let mut source = Source::new(conn, None, cache)?;
+    source.records_except(nodes)
 }
 
-/// The trace records of the events naming any of `nodes`, except those whose `seq` is in
-/// `seen` (already given to this trace); adds the new ones to `seen`. Records are decoded
-/// once per store: later traces take them from `cache`.
-fn records_except(
-    conn: &Connection,
-    cache: &RecordCache,
-    nodes: &[String],
-    seen: &mut HashSet<i64>,
-) -> Result<Vec<Arc<EventRecord>>, StoreError> {
+/// A helper thread's read connection (see [`crate::trace_split`]): reads in autocommit,
+/// each statement bounded as the trace's own.
+pub(super) struct HelperReader(pub(super) Connection);
+
+impl ChunkReader for HelperReader {
+    fn seqs(&mut self, nodes: &[String], bound: i64) -> Result<Vec<i64>, StoreError> {
+        seqs_of(&self.0, nodes, bound)
+    }
+    fn records(&mut self, seqs: &[i64]) -> Result<Vec<(i64, Arc<EventRecord>)>, StoreError> {
+        fetch(&self.0, seqs)
+    }
+}
+
+/// The `seq`s (up to `bound`) of the events naming any of `nodes`, an event once per
+/// identifier it names, in the order of `nodes`.
+fn seqs_of(conn: &Connection, nodes: &[String], bound: i64) -> Result<Vec<i64>, StoreError> {
     let mut seqs = Vec::new();
     for chunk in nodes.chunks(sql::CHUNK) {
         let mut stmt = conn.prepare_cached(&sql::seqs_sql(chunk.len()))?;
-        let params = chunk.iter().map(String::as_str);
+        let params = chunk
+            .iter()
+            .map(|n| ToSqlOutput::from(n.as_str()))
+            .chain(std::iter::once(ToSqlOutput::from(bound)));
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(row) = rows.next()? {
-            let seq: i64 = row.get(0)?;
-            if seen.insert(seq) {
-                seqs.push(seq);
-            }
+            seqs.push(row.get(0)?);
         }
     }
-    let mut out = Vec::with_capacity(seqs.len());
-    let missing = cache.lookup(&seqs, &mut out);
-    let mut fresh = Vec::with_capacity(missing.len());
-    for chunk in missing.chunks(sql::CHUNK) {
+    Ok(seqs)
+}
+
+/// The decoded trace records of `seqs` (ascending), in `seq` order.
+fn fetch(conn: &Connection, seqs: &[i64]) -> Result<Vec<(i64, Arc<EventRecord>)>, StoreError> {
+    let mut fresh = Vec::with_capacity(seqs.len());
+    for chunk in seqs.chunks(sql::CHUNK) {
         let mut stmt = conn.prepare_cached(&sql::records_sql(chunk.len()))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(chunk))?;
         while let Some(row) = rows.next()? {
@@ -103,35 +116,87 @@ fn records_except(
             fresh.push((seq, Arc::new(sql::record(bytes)?)));
         }
     }
-    cache.insert(&fresh);
-    out.extend(fresh.into_iter().map(|(_, r)| r));
-    Ok(out)
+    Ok(fresh)
 }
 
 /// The engine's view of one read transaction.
 struct Source<'c> {
     conn: &'c Connection,
+    helpers: Option<&'c Helpers<HelperReader>>,
     cache: &'c RecordCache,
+    /// The newest `seq` the transaction sees: helpers read up to it.
+    bound: i64,
+    /// The events already given to this trace.
     seen: HashSet<i64>,
+}
+
+impl<'c> Source<'c> {
+    fn new(
+        conn: &'c Connection,
+        helpers: Option<&'c Helpers<HelperReader>>,
+        cache: &'c RecordCache,
+    ) -> Result<Source<'c>, StoreError> {
+        let bound = conn
+            .prepare_cached(sql::NEWEST_SEQ)?
+            .query_row([], |r| r.get(0))?;
+        Ok(Source {
+            conn,
+            helpers,
+            cache,
+            bound,
+            seen: HashSet::default(),
+        })
+    }
+
+    /// The trace records of the events naming any of `nodes`, except those already given
+    /// to this trace. Records are decoded once per store: later traces take them from the
+    /// cache.
+    fn records_except(&mut self, nodes: &[String]) -> Result<Vec<Arc<EventRecord>>, StoreError> {
+        let (conn, bound) = (self.conn, self.bound);
+        let mut seqs = match self.helpers {
+            Some(helpers) => helpers.split(
+                nodes.to_vec(),
+                NODE_CHUNK,
+                |part| seqs_of(conn, part, bound),
+                move |r, part| r.seqs(part, bound),
+            )?,
+            None => seqs_of(conn, nodes, bound)?,
+        };
+        seqs.retain(|&seq| self.seen.insert(seq));
+        let mut out = Vec::with_capacity(seqs.len());
+        let mut missing = self.cache.lookup(&seqs, &mut out);
+        // In `seq` order, so that a trace is the same whoever reads which part.
+        missing.sort_unstable();
+        let fresh = match self.helpers {
+            Some(helpers) => helpers.split(
+                missing,
+                RECORD_CHUNK,
+                |part| fetch(conn, part),
+                |r, part| r.records(part),
+            )?,
+            None => fetch(conn, &missing)?,
+        };
+        self.cache.insert(&fresh);
+        out.extend(fresh.into_iter().map(|(_, r)| r));
+        Ok(out)
+    }
 }
 
 impl EventSource for Source<'_> {
     type Error = StoreError;
     fn events_touching(&mut self, nodes: &[String]) -> Result<Vec<Arc<EventRecord>>, StoreError> {
-        records_except(self.conn, self.cache, nodes, &mut self.seen)
+        self.records_except(nodes)
     }
 }
 
-/// Runs a trace over one connection (inside the caller's read transaction).
+/// Runs a trace over one connection (inside the caller's read transaction), with
+/// `helpers` reading parts of the large steps.
 pub(super) fn run(
     conn: &Connection,
+    helpers: Option<&Helpers<HelperReader>>,
     cache: &RecordCache,
     request: &TraceRequest,
 ) -> Result<TraceGraph, StoreError> {
-    let mut source = Source {
-        conn,
-        cache,
-        seen: HashSet::default(),
-    };
+    let mut source = Source::new(conn, helpers, cache)?;
     trace::trace(&mut source, request).map_err(|TraceError::Source(e)| e)
 }

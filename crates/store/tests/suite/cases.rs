@@ -28,6 +28,7 @@ pub use super::trace::{
     an_index_missing_rows_is_rebuilt_on_open,
     records_stored_as_json_by_earlier_builds_are_still_read,
     rolled_back_batches_leave_no_index_rows, traces_read_the_index_written_with_the_events,
+    traces_read_with_helper_threads_equal_traces_read_alone,
 };
 
 fn text(field: &str, value: &str) -> Facet {

@@ -78,6 +78,27 @@ impl TestDb {
         }
     }
 
+    /// Opens the store with `helpers` trace helper threads (see `open` for the default).
+    pub fn open_with_trace_helpers(&self, helpers: usize) -> Arc<dyn Backend> {
+        match &self.pg {
+            None => {
+                let options = store::SqliteOptions {
+                    trace_helpers: helpers,
+                    ..store::SqliteOptions::default()
+                };
+                let path = self.dir.path().join("traceport.sqlite");
+                Arc::new(SqliteStore::open_with(&path, options).unwrap())
+            }
+            Some(db) => {
+                let options = store::PgOptions {
+                    trace_helpers: helpers,
+                    ..store::PgOptions::default()
+                };
+                Arc::new(PgStore::open_with(db.url(), options).unwrap())
+            }
+        }
+    }
+
     /// Opens the store (creating it the first time).
     pub fn open(&self) -> Arc<dyn Backend> {
         match &self.pg {
@@ -141,6 +162,7 @@ macro_rules! all_cases {
             an_index_missing_rows_is_rebuilt_on_open,
             records_stored_as_json_by_earlier_builds_are_still_read,
             rolled_back_batches_leave_no_index_rows,
+            traces_read_with_helper_threads_equal_traces_read_alone,
             links_scans_reports,
             elements_are_upserted_and_survive_a_reopen,
         );

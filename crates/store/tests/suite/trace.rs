@@ -198,3 +198,52 @@ pub fn rolled_back_batches_leave_no_index_rows(db: &TestDb) {
         .is_empty());
     assert_eq!(store.event_count().unwrap(), 0);
 }
+
+/// Large trace steps are read partly by helper threads on connections of their own: the
+/// traces are the same as when the tracing thread reads everything, the export-sized lot
+/// (hundreds of identifiers, thousands of records) included.
+pub fn traces_read_with_helper_threads_equal_traces_read_alone(db: &TestDb) {
+    use demo::synthetic::{Generator, GeneratorConfig};
+    let config = GeneratorConfig {
+        events: 12_000,
+        events_per_document: 1000,
+        ..GeneratorConfig::default()
+    };
+    let blends = Generator::new(3, config.clone()).blends(30);
+    {
+        let store = db.open();
+        let mut documents: Vec<Vec<Value>> = Generator::new(3, config)
+            .map(|doc| doc["epcisBody"]["eventList"].as_array().unwrap().clone())
+            .collect();
+        documents.push(blends.events.clone());
+        for list in documents {
+            let out = store
+                .append(new_events(list), store::AppendMode::AllOrNothing)
+                .unwrap();
+            assert!(out.all_stored());
+        }
+    }
+    let (alone, helped) = (db.open_with_trace_helpers(0), db.open_with_trace_helpers(2));
+    let mut lots: Vec<String> = blends.lots.iter().take(3).cloned().collect();
+    lots.extend(blends.mega.clone());
+    let mut largest = 0;
+    for lot in lots {
+        let request = trace::TraceRequest::new(gs1::canonical_id(&lot).into_owned());
+        let expected = serde_json::to_value(alone.trace(&request).unwrap()).unwrap();
+        // Several times: which chunks the helpers take varies from run to run.
+        for _ in 0..5 {
+            let graph = helped.trace(&request).unwrap();
+            largest = largest.max(graph.events.len());
+            assert_eq!(
+                serde_json::to_value(graph).unwrap(),
+                expected,
+                "trace of {lot}"
+            );
+        }
+    }
+    // Large enough that the steps were split (several chunks of records on both backends).
+    assert!(
+        largest > 1_200,
+        "the largest trace has only {largest} events"
+    );
+}
