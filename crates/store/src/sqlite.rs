@@ -63,11 +63,6 @@ pub struct SqliteOptions {
     /// Pages in the write-ahead log past which the writer itself checkpoints it into the
     /// database (times ten: normally the checkpoint thread does it every half second).
     pub wal_autocheckpoint: i64,
-    /// Bytes of the database file readers map into memory instead of copying pages into
-    /// their caches, MiB (0: none). Reading a mapped page is a memory access rather than a
-    /// system call and a copy; the pages stay shared in the operating system's cache. The
-    /// build caps it (`SQLITE_MAX_MMAP_SIZE` in `.cargo/config.toml`).
-    pub mmap_mib: i64,
     /// Threads (each with a read connection) that read parts of a large trace step while
     /// the tracing thread reads the rest; 0 reads every step on the trace's own connection.
     pub trace_helpers: usize,
@@ -80,7 +75,6 @@ impl Default for SqliteOptions {
             cache_mib: 64,
             max_group_events: 50_000,
             wal_autocheckpoint: 10_000,
-            mmap_mib: 1 << 20,
             trace_helpers: Helpers::<trace_index::HelperReader>::count_for(
                 std::thread::available_parallelism().map_or(1, usize::from),
             ),
@@ -339,7 +333,6 @@ fn open_reader(path: &Path, options: &SqliteOptions) -> Result<Connection, Store
     conn.pragma_update(None, "case_sensitive_like", true)?;
     conn.pragma_update(None, "cache_size", -options.cache_mib.max(1) * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.pragma_update(None, "mmap_size", options.mmap_mib.max(0) << 20)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(conn)
 }
