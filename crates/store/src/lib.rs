@@ -11,6 +11,7 @@ pub mod accounts;
 mod codes;
 mod cursor;
 pub mod dump;
+mod keys;
 pub mod links;
 mod location;
 pub mod masterdata;

@@ -108,6 +108,7 @@ impl PgStore {
                 let opened = Conn::connect(&writer_config).and_then(|mut conn| {
                     schema::migrate(conn.client(), now_ms())?;
                     trace_index::catch_up(conn.client())?;
+                    writer::catch_up_keys(conn.client())?;
                     Ok(conn)
                 });
                 match opened {

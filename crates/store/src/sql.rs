@@ -53,6 +53,14 @@ pub(crate) trait EventSql {
 pub(crate) const EVENT_COLUMNS: &str =
     "e.seq, e.event_id, e.event_type, e.event_time, e.record_time, e.body";
 
+/// The event with an `eventID` (`?1` its key, `?2` the text), through `event_keys`.
+pub(crate) fn event_by_id_sql() -> String {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM event_keys k JOIN events e ON e.seq = k.seq \
+         WHERE k.key = ?1 AND e.event_id = ?2"
+    )
+}
+
 /// The event of one [`EVENT_COLUMNS`] row.
 pub(crate) fn stored_event(
     seq: i64,
@@ -151,8 +159,18 @@ fn push_condition(
             if ids.is_empty() {
                 return Ok(false);
             }
-            let sql = format!("e.event_id IN ({})", marks(ids.len()));
-            filter.push(&sql, ids.iter().map(|id| Param::Text(id.clone())));
+            // Found through their keys (see store::keys), checked against the text.
+            let sql = format!(
+                "e.seq IN (SELECT k.seq FROM event_keys k WHERE k.key IN ({})) \
+                 AND e.event_id IN ({})",
+                marks(ids.len()),
+                marks(ids.len())
+            );
+            let params = ids
+                .iter()
+                .map(|id| Param::Int(crate::keys::event_key(id)))
+                .chain(ids.iter().map(|id| Param::Text(id.clone())));
+            filter.push(&sql, params.collect::<Vec<_>>());
         }
         Condition::TextIn { fields, values } => {
             let ids = db.field_ids(fields)?;

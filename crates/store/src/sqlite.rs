@@ -109,6 +109,7 @@ impl SqliteStore {
         configure_writer(&conn, &options)?;
         schema::migrate(&mut conn, now_ms())?;
         trace_index::catch_up(&mut conn)?;
+        writer::catch_up_keys(&mut conn)?;
         let (commits, checkpointer) = checkpoint::spawn(path)?;
         let writer = Writer::new(conn, options.max_group_events.max(1), commits)?;
         // Bounded so a flood of callers waits on the queue rather than growing memory.

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use postgres::Row;
 
 use super::conn::Conn;
-use crate::sql::{self, EventSql, JobRow, Param, EVENT_COLUMNS};
+use crate::sql::{self, EventSql, JobRow, Param};
 use crate::{CaptureJob, NamedQuery, StoreError, StoredEvent};
 
 /// Field name → id, shared by a store's connections. Ids never change once assigned, so a
@@ -85,7 +85,7 @@ impl EventSql for Pg<'_> {
     }
 }
 
-/// One event row ([`EVENT_COLUMNS`]).
+/// One event row ([`EVENT_COLUMNS`](crate::sql::EVENT_COLUMNS)).
 fn event(row: &Row) -> Result<StoredEvent, StoreError> {
     sql::stored_event(
         row.try_get(0)?,
@@ -99,8 +99,8 @@ fn event(row: &Row) -> Result<StoredEvent, StoreError> {
 
 /// One event by `eventID`.
 pub(super) fn event_by_id(c: &mut Conn, event_id: &str) -> Result<Option<StoredEvent>, StoreError> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.event_id = ?");
-    c.query_opt(&sql, &[&event_id])?
+    let key = crate::keys::event_key(event_id);
+    c.query_opt(&sql::event_by_id_sql(), &[&key, &event_id])?
         .map(|r| event(&r))
         .transpose()
 }

@@ -386,6 +386,21 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ALTER TABLE trace_records ALTER COLUMN record TYPE BYTEA USING convert_to(record, 'UTF8');
     "#,
     ),
+    (
+        730,
+        r#"
+    -- Duplicate detection and eventID look-ups through one compact index of integer keys
+    -- (see store::keys) instead of UNIQUE indexes on event_id and hash. The keys of the
+    -- events already stored are computed when the store opens, as on SQLite.
+    CREATE TABLE event_keys (
+        key BIGINT NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (key, seq)
+    );
+    ALTER TABLE events DROP CONSTRAINT IF EXISTS events_event_id_key,
+        DROP CONSTRAINT IF EXISTS events_hash_key;
+    "#,
+    ),
 ];
 
 /// Brings the schema up to the newest version. Safe when several processes start at
@@ -435,6 +450,57 @@ mod tests {
     use crate::postgres::scratch::ScratchDatabase;
     use crate::terms::upgrade_fixture::{expected, LEGACY_ROWS, POSTINGS};
 
+    /// A database from before `event_keys` loses the UNIQUE constraints on `event_id`
+    /// and `hash`, gets the keys of its events when opened, and detects duplicates as
+    /// before (the twin of the SQLite test).
+    #[test]
+    fn events_are_keyed_on_upgrade() {
+        use crate::keys::test_support::{check_upgraded, LEGACY_EVENTS};
+        let Some(db) = ScratchDatabase::for_test("tp_key_upgrade") else {
+            return;
+        };
+        {
+            let mut client = Client::connect(db.url(), postgres::NoTls).unwrap();
+            client
+                .batch_execute(
+                    "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+                )
+                .unwrap();
+            for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 730) {
+                client.batch_execute(sql).unwrap();
+                client
+                    .execute(
+                        "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, 0)",
+                        &[version],
+                    )
+                    .unwrap();
+            }
+            client.batch_execute(LEGACY_EVENTS).unwrap();
+            client
+                .batch_execute("UPDATE event_seq SET next_seq = 4 WHERE id = 1")
+                .unwrap();
+        }
+        let store = crate::PgStore::open(db.url()).unwrap();
+        {
+            let mut client = Client::connect(db.url(), postgres::NoTls).unwrap();
+            let unique: i64 = client
+                .query_one(
+                    "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'events'::regclass AND contype = 'u'",
+                    &[],
+                )
+                .unwrap()
+                .get(0);
+            assert_eq!(unique, 0, "no UNIQUE constraint on events any more");
+            let keys: i64 = client
+                .query_one("SELECT COUNT(*) FROM event_keys", &[])
+                .unwrap()
+                .get(0);
+            assert_eq!(keys, 5);
+        }
+        check_upgraded(&store);
+        drop(store);
+    }
+
     /// A PostgreSQL store made before the facets were interned keeps every facet after the
     /// upgrade (the twin of the SQLite test).
     #[test]
@@ -458,7 +524,7 @@ mod tests {
                 .unwrap();
         }
         client.batch_execute(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700, 710, 720]);
+        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700, 710, 720, 730]);
         let postings: Vec<(i64, String, i64)> = client
             .query(POSTINGS, &[])
             .unwrap()

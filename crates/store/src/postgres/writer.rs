@@ -19,6 +19,7 @@ use epcis::FacetValue;
 
 use super::conn::Conn;
 use crate::codes;
+use crate::keys;
 use crate::terms::{TermCache, TERM_CACHE_CAPACITY};
 use crate::{AppendMode, AppendOutcome, NewEvent, RejectReason, StoreError};
 
@@ -154,16 +155,14 @@ impl Writer {
         self.conn.ensure_connected()?;
         self.intern_fields(group)?;
         self.intern_terms(group)?;
-        let ids: Vec<&str> = group
-            .iter()
-            .flat_map(|r| &r.events)
-            .map(|e| e.event_id.as_str())
-            .collect();
-        let hashes: Vec<&str> = group
-            .iter()
-            .flat_map(|r| &r.events)
-            .map(|e| e.hash.as_str())
-            .collect();
+        let mut keys: Vec<i64> = Vec::new();
+        for event in group.iter().flat_map(|r| &r.events) {
+            let (id_key, hash_key) = keys::keys_of(&event.event_id, &event.hash);
+            keys.push(id_key);
+            keys.extend(hash_key);
+        }
+        keys.sort_unstable();
+        keys.dedup();
         let (fields, terms) = (&self.fields, &mut self.terms);
         let mut tx = self.conn.client().transaction()?;
         let next: i64 = tx
@@ -192,12 +191,20 @@ impl Writer {
         let mut newly_recorded: Vec<(&str, String)> = Vec::new();
         let mut taken_ids: HashSet<String> = HashSet::new();
         let mut taken_hashes: HashSet<String> = HashSet::new();
-        for row in tx.query(
-            "SELECT event_id, hash FROM events WHERE event_id = ANY($1) OR hash = ANY($2)",
-            &[&ids, &hashes],
-        )? {
-            taken_ids.insert(row.try_get(0)?);
-            taken_hashes.insert(row.try_get(1)?);
+        // The stored events sharing a key with one of the group's: usually none. Their
+        // eventIDs and hashes are then compared exactly (keys may collide).
+        let mut hits: Vec<i64> = Vec::new();
+        for row in tx.query("SELECT seq FROM event_keys WHERE key = ANY($1)", &[&keys])? {
+            hits.push(row.try_get(0)?);
+        }
+        if !hits.is_empty() {
+            for row in tx.query(
+                "SELECT event_id, hash FROM events WHERE seq = ANY($1)",
+                &[&hits],
+            )? {
+                taken_ids.insert(row.try_get(0)?);
+                taken_hashes.insert(row.try_get(1)?);
+            }
         }
         let mut seq = next;
         let mut outcomes = Vec::with_capacity(group.len());
@@ -263,6 +270,12 @@ impl Writer {
         }
         if !stored.is_empty() {
             copy_events(&mut tx, &stored)?;
+            let key_rows = keys::rows_of(
+                stored
+                    .iter()
+                    .map(|(seq, e)| (*seq, e.event_id.as_str(), e.hash.as_str())),
+            );
+            copy_keys(&mut tx, key_rows)?;
             copy_facets(&mut tx, &stored, fields, terms)?;
             copy_trace_index(&mut tx, &stored)?;
             tx.execute("UPDATE event_seq SET next_seq = $1 WHERE id = 1", &[&seq])?;
@@ -303,6 +316,60 @@ fn copy_events(
     }
     w.finish()?;
     Ok(())
+}
+
+/// `event_keys` rows, in key order.
+fn copy_keys(
+    tx: &mut postgres::Transaction<'_>,
+    mut rows: Vec<(i64, i64)>,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    rows.sort_unstable();
+    let sink = tx.copy_in("COPY event_keys (key, seq) FROM STDIN (FORMAT binary)")?;
+    let mut w = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::INT8]);
+    for (key, seq) in &rows {
+        w.write(&[key, seq])?;
+    }
+    w.finish()?;
+    Ok(())
+}
+
+/// Writes the `event_keys` rows of the events stored without them: all events of a
+/// database from before the table (migration 730) or of a restored dump, none otherwise
+/// (appenders store an event's keys in its transaction, so the keys cover `seq` 1 to their
+/// highest). Under the sequence counter's lock, so no appender runs meanwhile. Returns
+/// how many events were keyed.
+pub(super) fn catch_up_keys(client: &mut postgres::Client) -> Result<u64, StoreError> {
+    let mut tx = client.transaction()?;
+    tx.query_one(
+        "SELECT next_seq FROM event_seq WHERE id = 1 FOR UPDATE",
+        &[],
+    )?;
+    let done: i64 = tx
+        .query_one("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM event_keys", &[])?
+        .try_get(0)?;
+    let last: i64 = tx
+        .query_one("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events", &[])?
+        .try_get(0)?;
+    if last <= done {
+        return Ok(0);
+    }
+    let mut rows = Vec::new();
+    let mut n = 0u64;
+    for row in tx.query(
+        "SELECT seq, event_id, hash FROM events WHERE seq > $1 ORDER BY seq",
+        &[&done],
+    )? {
+        let seq: i64 = row.try_get(0)?;
+        rows.extend(keys::rows_of([(seq, row.try_get(1)?, row.try_get(2)?)]));
+        n += 1;
+    }
+    copy_keys(&mut tx, rows)?;
+    tx.commit()?;
+    tracing::info!(events = n, "event keys written");
+    Ok(n)
 }
 
 /// Facet rows: a posting (term, seq) per text facet and a (field, value, seq) row per

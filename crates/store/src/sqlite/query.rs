@@ -3,7 +3,7 @@
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::sql::{self, EventSql, Param, EVENT_COLUMNS};
+use crate::sql::{self, EventSql, Param};
 use crate::{StoreError, StoredEvent};
 
 /// A read connection as a [`EventSql`] executor.
@@ -118,9 +118,11 @@ pub(super) fn event_by_id(
     conn: &Connection,
     event_id: &str,
 ) -> Result<Option<StoredEvent>, StoreError> {
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events e WHERE e.event_id = ?1");
-    conn.prepare_cached(&sql)?
-        .query_row([event_id], row_to_event)
+    conn.prepare_cached(&sql::event_by_id_sql())?
+        .query_row(
+            rusqlite::params![crate::keys::event_key(event_id), event_id],
+            row_to_event,
+        )
         .optional()?
         .transpose()
 }

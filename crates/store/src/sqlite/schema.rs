@@ -377,6 +377,37 @@ const MIGRATIONS: &[(i64, &str)] = &[
     -- SQLite's declared column type does not constrain what it holds: nothing to rewrite.
     ",
     ),
+    (
+        730,
+        "
+    -- Duplicate detection and eventID look-ups through one compact index of integer keys
+    -- (see store::keys) instead of UNIQUE indexes on event_id and hash. SQLite cannot drop
+    -- a column's UNIQUE index, so the table is copied without them. The keys of the events
+    -- already stored are computed when the store opens (SQL has no SHA-256 here).
+    CREATE TABLE event_keys (
+        key INTEGER NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (key, seq)
+    ) WITHOUT ROWID;
+    CREATE TABLE events_730 (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        event_type SMALLINT NOT NULL,
+        event_time BIGINT NOT NULL,
+        record_time BIGINT NOT NULL,
+        body TEXT NOT NULL
+    );
+    INSERT INTO events_730 (seq, event_id, hash, event_type, event_time, record_time, body)
+        SELECT seq, event_id, hash, event_type, event_time, record_time, body FROM events
+        ORDER BY seq;
+    DROP TABLE events;
+    ALTER TABLE events_730 RENAME TO events;
+    CREATE INDEX events_event_time ON events (event_time, seq);
+    CREATE INDEX events_record_time ON events (record_time, seq);
+    CREATE INDEX events_event_type ON events (event_type, seq);
+    ",
+    ),
 ];
 
 /// Brings the schema up to the newest version; returns the versions applied.
@@ -431,6 +462,48 @@ mod tests {
     use super::*;
     use crate::terms::upgrade_fixture::{expected, LEGACY_ROWS, POSTINGS};
 
+    /// A store from before `event_keys` loses the UNIQUE indexes on `event_id` and `hash`,
+    /// gets the keys of its events when opened, and detects duplicates as before.
+    #[test]
+    fn events_are_keyed_on_upgrade() {
+        use crate::keys::test_support::{check_upgraded, LEGACY_EVENTS};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+            )
+            .unwrap();
+            for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 730) {
+                conn.execute_batch(sql).unwrap();
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, 0)",
+                    [version],
+                )
+                .unwrap();
+            }
+            conn.execute_batch(LEGACY_EVENTS).unwrap();
+        }
+        let store = crate::SqliteStore::open(&path).unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+            assert_eq!(
+                count("SELECT COUNT(*) FROM sqlite_master WHERE tbl_name = 'events' AND name LIKE 'sqlite_autoindex%'"),
+                0,
+                "no UNIQUE index on events any more"
+            );
+            assert_eq!(
+                count("SELECT COUNT(*) FROM sqlite_master WHERE tbl_name = 'events' AND type = 'index'"),
+                3,
+                "the time and type indexes are back"
+            );
+            assert_eq!(count("SELECT COUNT(*) FROM event_keys"), 5);
+        }
+        check_upgraded(&store);
+    }
+
     /// A store made before the facets were interned keeps every facet, and answers the
     /// same, after the upgrade.
     #[test]
@@ -449,7 +522,7 @@ mod tests {
             .unwrap();
         }
         conn.execute_batch(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700, 710, 720]);
+        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700, 710, 720, 730]);
         let postings: Vec<(i64, String, i64)> = conn
             .prepare(POSTINGS)
             .unwrap()

@@ -6,7 +6,7 @@
 //! answers: an answered append is on disk. Sequence numbers are handed out here and rewound
 //! whenever a savepoint or the group rolls back, so they stay dense.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use rusqlite::{ffi, params, Connection, ErrorCode, OptionalExtension};
@@ -15,6 +15,7 @@ use crate::{AppendMode, AppendOutcome, NewEvent, RejectReason, StoreError};
 use epcis::FacetValue;
 
 use crate::codes;
+use crate::keys;
 use crate::terms::{TermCache, TERM_CACHE_CAPACITY};
 
 /// A small write other than an append; runs inside the same group commit.
@@ -109,6 +110,10 @@ impl Answer {
 const INSERT_EVENT: &str =
     "INSERT INTO events (seq, event_id, hash, event_type, event_time, record_time, body) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+/// Whether an event with this `eventID` (`?3`) or hash (`?4`) is stored, found through
+/// the keys `?1` and `?2` and checked exactly against the stored text (keys may collide).
+const FIND_DUPLICATE: &str = "SELECT 1 FROM event_keys k JOIN events e ON e.seq = k.seq \
+     WHERE k.key IN (?1, ?2) AND (e.event_id = ?3 OR e.hash = ?4) LIMIT 1";
 const INSERT_TERM: &str =
     "INSERT INTO facet_terms (field_id, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING RETURNING id";
 const SELECT_TERM: &str = "SELECT id FROM facet_terms WHERE field_id = ?1 AND value = ?2";
@@ -381,6 +386,8 @@ impl Writer {
     ) -> Result<Vec<Result<i64, RejectReason>>, StoreError> {
         let conn = &self.conn;
         let mut insert_event = conn.prepare_cached(INSERT_EVENT)?;
+        let mut find_duplicate = conn.prepare_cached(FIND_DUPLICATE)?;
+        let mut insert_key = conn.prepare_cached(keys::INSERT_KEY)?;
         let mut insert_posting = conn.prepare_cached(INSERT_POSTING)?;
         let mut insert_num = conn.prepare_cached(INSERT_NUM)?;
         let mut results = Vec::with_capacity(events.len());
@@ -389,9 +396,30 @@ impl Writer {
         // share B-tree pages, so each page is found and dirtied once per request.
         let mut postings: Vec<(i64, i64)> = Vec::new();
         let mut numbers: Vec<(i64, f64, i64)> = Vec::new();
+        let mut event_keys: Vec<(i64, i64)> = Vec::with_capacity(events.len());
+        // The keys of this request's events are written at its end, so duplicates within
+        // it are found here: the same eventID, or the same hash, as an earlier event of it.
+        let mut batch_ids: HashSet<&str> = HashSet::with_capacity(events.len());
+        let mut batch_hashes: HashSet<&str> = HashSet::with_capacity(events.len());
         for (event, term_ids) in events.iter().zip(terms) {
             let seq = self.next_seq;
-            let inserted = insert_event.execute(params![
+            let (id_key, hash_key) = keys::keys_of(&event.event_id, &event.hash);
+            let duplicate = batch_ids.contains(event.event_id.as_str())
+                || batch_hashes.contains(event.hash.as_str())
+                || find_duplicate.exists(params![
+                    id_key,
+                    hash_key.unwrap_or(id_key),
+                    event.event_id,
+                    event.hash
+                ])?;
+            if duplicate {
+                refused = true;
+                results.push(Err(RejectReason::Duplicate {
+                    event_id: event.event_id.clone(),
+                }));
+                continue;
+            }
+            insert_event.execute(params![
                 seq,
                 event.event_id,
                 event.hash,
@@ -399,18 +427,11 @@ impl Writer {
                 event.event_time_ms,
                 event.record_time_ms,
                 event.body,
-            ]);
-            match inserted {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => {
-                    refused = true;
-                    results.push(Err(RejectReason::Duplicate {
-                        event_id: event.event_id.clone(),
-                    }));
-                    continue;
-                }
-                Err(e) => return Err(e.into()),
-            }
+            ])?;
+            batch_ids.insert(&event.event_id);
+            batch_hashes.insert(&event.hash);
+            event_keys.push((id_key, seq));
+            event_keys.extend(hash_key.map(|k| (k, seq)));
             self.next_seq += 1;
             results.push(Ok(seq));
             if refused && mode == AppendMode::AllOrNothing {
@@ -429,6 +450,10 @@ impl Writer {
             if let Some(entry) = &event.trace {
                 super::trace_index::index_event(conn, seq, entry)?;
             }
+        }
+        event_keys.sort_unstable();
+        for (key, seq) in event_keys {
+            insert_key.execute(params![key, seq])?;
         }
         // An event may name the same identifier twice: one posting is enough.
         postings.sort_unstable();
@@ -549,7 +574,7 @@ impl Writer {
     }
 }
 
-/// True for a UNIQUE violation: an event with this eventID or hash already exists.
+/// True for a UNIQUE violation.
 fn is_unique_violation(e: &rusqlite::Error) -> bool {
     is_constraint(e, ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
@@ -565,4 +590,49 @@ fn is_constraint(e: &rusqlite::Error, extended: std::ffi::c_int) -> bool {
         rusqlite::Error::SqliteFailure(err, _)
             if err.code == ErrorCode::ConstraintViolation && err.extended_code == extended
     )
+}
+
+/// Writes the `event_keys` rows of the events stored without them: all events of a store
+/// from before the table (migration 730) or of a restored dump, none otherwise (the writer
+/// stores an event's keys in its transaction, so the keys cover `seq` 1 to their highest).
+/// Returns how many events were keyed.
+pub(super) fn catch_up_keys(conn: &mut Connection) -> Result<u64, StoreError> {
+    let tx = conn.transaction()?;
+    let done: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM event_keys", [], |r| {
+        r.get(0)
+    })?;
+    let mut n = 0u64;
+    {
+        let mut select =
+            tx.prepare("SELECT seq, event_id, hash FROM events WHERE seq > ?1 ORDER BY seq")?;
+        let mut insert = tx.prepare(keys::INSERT_KEY)?;
+        let mut rows = select.query([done])?;
+        // In sorted chunks: the keys are random, and sorted inserts touch each page once.
+        let mut chunk: Vec<(i64, i64)> = Vec::new();
+        loop {
+            let row = rows.next()?;
+            let end = row.is_none();
+            if let Some(row) = row {
+                let seq: i64 = row.get(0)?;
+                let event_id: String = row.get(1)?;
+                let hash: String = row.get(2)?;
+                chunk.extend(keys::rows_of([(seq, event_id.as_str(), hash.as_str())]));
+                n += 1;
+            }
+            if end || chunk.len() >= 200_000 {
+                chunk.sort_unstable();
+                for (key, seq) in chunk.drain(..) {
+                    insert.execute(params![key, seq])?;
+                }
+            }
+            if end {
+                break;
+            }
+        }
+    }
+    if n > 0 {
+        tracing::info!(events = n, "event keys written");
+    }
+    tx.commit()?;
+    Ok(n)
 }
