@@ -100,6 +100,11 @@ pub const TABLES: &[Table] = &[
         order_by: "n",
     },
     Table {
+        name: "capture_job_documents",
+        columns: &[("n", Int), ("document", Bytes)],
+        order_by: "n",
+    },
+    Table {
         name: "named_queries",
         columns: &[("name", Text), ("definition", Text), ("created_ms", Int)],
         order_by: "name",

@@ -288,10 +288,19 @@ impl Store for PgStore {
         let (id, created) = (job.id.clone(), job.created_ms);
         let document = document.to_vec();
         self.pool.run(move |c| {
+            // The document in its own table, as on SQLite (see migration 740).
             c.execute(
-                "INSERT INTO capture_jobs (id, status, mode, created_ms, finished_ms, success, errors, stored, document) \
-                 VALUES (?, ?, ?, ?, NULL, 0, '[]', 0, ?)",
-                &[&id, &codes::STATUS_PENDING, &codes::mode_code(mode), &created, &document],
+                "WITH j AS (INSERT INTO capture_jobs \
+                 (id, status, mode, created_ms, finished_ms, success, errors, stored, document) \
+                 VALUES (?1, ?2, ?3, ?4, NULL, 0, '[]', 0, ''::BYTEA) RETURNING n) \
+                 INSERT INTO capture_job_documents (n, document) SELECT n, ?5 FROM j",
+                &[
+                    &id,
+                    &codes::STATUS_PENDING,
+                    &codes::mode_code(mode),
+                    &created,
+                    &document,
+                ],
             )?;
             Ok(())
         })?;
@@ -301,7 +310,7 @@ impl Store for PgStore {
     fn capture_job_document(&self, id: &str) -> Result<Vec<u8>, StoreError> {
         let id = id.to_owned();
         self.pool.run(move |c| {
-            let row = c.query_opt("SELECT document FROM capture_jobs WHERE id = ?", &[&id])?;
+            let row = c.query_opt(sql::JOB_DOCUMENT, &[&id])?;
             match row {
                 Some(row) => Ok(row.try_get(0)?),
                 None => Err(not_found("capture job", &id)),

@@ -53,6 +53,12 @@ pub(crate) trait EventSql {
 pub(crate) const EVENT_COLUMNS: &str =
     "e.seq, e.event_id, e.event_type, e.event_time, e.record_time, e.body";
 
+/// A capture job's document (`?1` the job id): in `capture_job_documents` since schema
+/// 740, in `capture_jobs.document` for jobs created before.
+pub(crate) const JOB_DOCUMENT: &str =
+    "SELECT COALESCE(d.document, j.document) FROM capture_jobs j \
+     LEFT JOIN capture_job_documents d ON d.n = j.n WHERE j.id = ?1";
+
 /// The event with an `eventID` (`?1` its key, `?2` the text), through `event_keys`.
 pub(crate) fn event_by_id_sql() -> String {
     format!(

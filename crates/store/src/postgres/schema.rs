@@ -401,6 +401,18 @@ const MIGRATIONS: &[(i64, &str)] = &[
         DROP CONSTRAINT IF EXISTS events_hash_key;
     "#,
     ),
+    (
+        740,
+        r#"
+    -- Capture job documents in their own table, keyed by the job's n (as on SQLite, where
+    -- it keeps job updates from rewriting the document). Jobs created before keep their
+    -- document in capture_jobs.document (new jobs leave it empty).
+    CREATE TABLE capture_job_documents (
+        n BIGINT PRIMARY KEY,
+        document BYTEA NOT NULL
+    );
+    "#,
+    ),
 ];
 
 /// Brings the schema up to the newest version. Safe when several processes start at
@@ -452,10 +464,12 @@ mod tests {
 
     /// A database from before `event_keys` loses the UNIQUE constraints on `event_id`
     /// and `hash`, gets the keys of its events when opened, and detects duplicates as
-    /// before (the twin of the SQLite test).
+    /// before; a job's document stored before `capture_job_documents` is still read (the
+    /// twin of the SQLite test).
     #[test]
     fn events_are_keyed_on_upgrade() {
         use crate::keys::test_support::{check_upgraded, LEGACY_EVENTS};
+        use crate::Store;
         let Some(db) = ScratchDatabase::for_test("tp_key_upgrade") else {
             return;
         };
@@ -477,10 +491,21 @@ mod tests {
             }
             client.batch_execute(LEGACY_EVENTS).unwrap();
             client
+                .batch_execute(
+                    "INSERT INTO capture_jobs (id, status, mode, created_ms, finished_ms, success, errors, stored, document) \
+                     VALUES ('legacy-job', 2, 0, 1, 2, 1, '[]', 3, '\\x7b7d'::BYTEA)",
+                )
+                .unwrap();
+            client
                 .batch_execute("UPDATE event_seq SET next_seq = 4 WHERE id = 1")
                 .unwrap();
         }
         let store = crate::PgStore::open(db.url()).unwrap();
+        assert_eq!(store.capture_job_document("legacy-job").unwrap(), b"{}");
+        let job = store
+            .create_capture_job(crate::AppendMode::AllOrNothing, b"[1]")
+            .unwrap();
+        assert_eq!(store.capture_job_document(&job.id).unwrap(), b"[1]");
         {
             let mut client = Client::connect(db.url(), postgres::NoTls).unwrap();
             let unique: i64 = client
@@ -524,7 +549,10 @@ mod tests {
                 .unwrap();
         }
         client.batch_execute(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut client, 1).unwrap(), vec![700, 710, 720, 730]);
+        assert_eq!(
+            migrate(&mut client, 1).unwrap(),
+            vec![700, 710, 720, 730, 740]
+        );
         let postings: Vec<(i64, String, i64)> = client
             .query(POSTINGS, &[])
             .unwrap()

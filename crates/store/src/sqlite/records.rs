@@ -36,7 +36,7 @@ pub(super) fn capture_job(conn: &Connection, id: &str) -> Result<Option<CaptureJ
 
 /// A capture job's document.
 pub(super) fn capture_job_document(conn: &Connection, id: &str) -> Result<Vec<u8>, StoreError> {
-    conn.prepare_cached("SELECT document FROM capture_jobs WHERE id = ?1")?
+    conn.prepare_cached(crate::sql::JOB_DOCUMENT)?
         .query_row([id], |r| r.get(0))
         .optional()?
         .ok_or_else(|| StoreError::NotFound(format!("capture job {id}")))

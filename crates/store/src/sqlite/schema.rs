@@ -408,6 +408,19 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX events_event_type ON events (event_type, seq);
     ",
     ),
+    (
+        740,
+        "
+    -- Capture job documents in their own table, keyed by the job's n: a job's row is
+    -- updated as it runs (claimed, appended, finished), and an update that changes a row's
+    -- size rewrites all of it, a document of a thousand events included. Jobs created
+    -- before keep their document in capture_jobs.document (new jobs leave it empty).
+    CREATE TABLE capture_job_documents (
+        n INTEGER PRIMARY KEY,
+        document BLOB NOT NULL
+    );
+    ",
+    ),
 ];
 
 /// Brings the schema up to the newest version; returns the versions applied.
@@ -463,10 +476,12 @@ mod tests {
     use crate::terms::upgrade_fixture::{expected, LEGACY_ROWS, POSTINGS};
 
     /// A store from before `event_keys` loses the UNIQUE indexes on `event_id` and `hash`,
-    /// gets the keys of its events when opened, and detects duplicates as before.
+    /// gets the keys of its events when opened, and detects duplicates as before; a job's
+    /// document stored before `capture_job_documents` is still read.
     #[test]
     fn events_are_keyed_on_upgrade() {
         use crate::keys::test_support::{check_upgraded, LEGACY_EVENTS};
+        use crate::Store;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.sqlite");
         {
@@ -484,8 +499,19 @@ mod tests {
                 .unwrap();
             }
             conn.execute_batch(LEGACY_EVENTS).unwrap();
+            // A job of a store from before capture_job_documents keeps its document inline.
+            conn.execute_batch(
+                "INSERT INTO capture_jobs (id, status, mode, created_ms, finished_ms, success, errors, stored, document) \
+                 VALUES ('legacy-job', 2, 0, 1, 2, 1, '[]', 3, x'7b7d')",
+            )
+            .unwrap();
         }
         let store = crate::SqliteStore::open(&path).unwrap();
+        assert_eq!(store.capture_job_document("legacy-job").unwrap(), b"{}");
+        let job = store
+            .create_capture_job(crate::AppendMode::AllOrNothing, b"[1]")
+            .unwrap();
+        assert_eq!(store.capture_job_document(&job.id).unwrap(), b"[1]");
         {
             let conn = Connection::open(&path).unwrap();
             let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
@@ -522,7 +548,10 @@ mod tests {
             .unwrap();
         }
         conn.execute_batch(LEGACY_ROWS).unwrap();
-        assert_eq!(migrate(&mut conn, 1).unwrap(), vec![700, 710, 720, 730]);
+        assert_eq!(
+            migrate(&mut conn, 1).unwrap(),
+            vec![700, 710, 720, 730, 740]
+        );
         let postings: Vec<(i64, String, i64)> = conn
             .prepare(POSTINGS)
             .unwrap()

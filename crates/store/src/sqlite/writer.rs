@@ -478,11 +478,18 @@ impl Writer {
                 created_ms,
                 document,
             } => {
+                // The document in its own table (migration 740): the job's row is updated
+                // when it is claimed, appended and finished, and SQLite rewrites a whole
+                // row, overflow pages and all, whenever its size changes.
                 conn.prepare_cached(
                     "INSERT INTO capture_jobs (id, status, mode, created_ms, finished_ms, success, errors, stored, document) \
-                     VALUES (?1, ?2, ?3, ?4, NULL, 0, '[]', 0, ?5)",
+                     VALUES (?1, ?2, ?3, ?4, NULL, 0, '[]', 0, x'')",
                 )?
-                .execute(params![id, codes::STATUS_PENDING, codes::mode_code(*mode), created_ms, document])?;
+                .execute(params![id, codes::STATUS_PENDING, codes::mode_code(*mode), created_ms])?;
+                conn.prepare_cached(
+                    "INSERT INTO capture_job_documents (n, document) VALUES (last_insert_rowid(), ?1)",
+                )?
+                .execute(params![document])?;
             }
             WriteOp::ClaimCaptureJob { id } => {
                 let n = conn
