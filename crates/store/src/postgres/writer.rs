@@ -356,17 +356,25 @@ pub(super) fn catch_up_keys(client: &mut postgres::Client) -> Result<u64, StoreE
     if last <= done {
         return Ok(0);
     }
-    let mut rows = Vec::new();
+    // In chunks: the client reads a statement's rows into memory all at once.
     let mut n = 0u64;
-    for row in tx.query(
-        "SELECT seq, event_id, hash FROM events WHERE seq > $1 ORDER BY seq",
-        &[&done],
-    )? {
-        let seq: i64 = row.try_get(0)?;
-        rows.extend(keys::rows_of([(seq, row.try_get(1)?, row.try_get(2)?)]));
-        n += 1;
+    let mut after = done;
+    while after < last {
+        let mut rows = Vec::new();
+        for row in tx.query(
+            "SELECT seq, event_id, hash FROM events WHERE seq > $1 ORDER BY seq LIMIT 100000",
+            &[&after],
+        )? {
+            let seq: i64 = row.try_get(0)?;
+            rows.extend(keys::rows_of([(seq, row.try_get(1)?, row.try_get(2)?)]));
+            after = seq;
+            n += 1;
+        }
+        if rows.is_empty() {
+            break;
+        }
+        copy_keys(&mut tx, rows)?;
     }
-    copy_keys(&mut tx, rows)?;
     tx.commit()?;
     tracing::info!(events = n, "event keys written");
     Ok(n)
