@@ -1,10 +1,13 @@
 //! The single writer thread with group commit.
 //!
 //! Callers queue requests and block on a reply channel. The writer takes every request
-//! queued at that moment, applies each inside its own SAVEPOINT (so one request's failure
-//! or rollback touches nothing else), commits once for the whole group, and only then
-//! answers: an answered append is on disk. Sequence numbers are handed out here and rewound
-//! whenever a savepoint or the group rolls back, so they stay dense.
+//! queued at that moment, applies each so that one request's failure or rollback touches
+//! nothing else, commits once for the whole group, and only then answers: an answered
+//! append is on disk. Small writes run inside their own SAVEPOINT. Appends do not (a
+//! savepoint copies every page the append touches first into its sub-journal): what an
+//! append refuses is found before it writes anything, and one that fails while writing
+//! has the group rolled back and run again without it. Sequence numbers are handed out
+//! here and rewound whenever a savepoint or the group rolls back, so they stay dense.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -84,6 +87,23 @@ impl Request {
     }
 }
 
+/// What one request of a group came to.
+enum Done {
+    Append(Result<AppendOutcome, StoreError>),
+    Op(Result<(), StoreError>),
+    /// Not run (left out of the group, or the group could not begin).
+    NotRun,
+}
+
+/// The end of one run of a group.
+enum GroupRun {
+    /// Every request ran (`results` in order); the commit's failure, if any.
+    Done(Vec<Done>, Option<String>),
+    /// Request `i`, an append, failed after writing: the transaction was rolled back and
+    /// the group must run again without it.
+    Again(usize, StoreError),
+}
+
 /// An answer held back until the group's COMMIT.
 enum Answer {
     Append(
@@ -131,6 +151,9 @@ pub(super) struct Writer {
     max_group: usize,
     /// Set when a savepoint could not be rolled back: the whole group must then be abandoned.
     poisoned: bool,
+    /// Set when an append failed after writing (appends run without a savepoint): the
+    /// group's transaction is rolled back and the group run again without it.
+    broken: bool,
     /// Told of every commit (see `sqlite::checkpoint`).
     commits: SyncSender<()>,
 }
@@ -149,6 +172,7 @@ impl Writer {
             terms: TermCache::new(TERM_CACHE_CAPACITY),
             max_group,
             poisoned: false,
+            broken: false,
             commits,
         };
         writer.reload()?;
@@ -188,35 +212,70 @@ impl Writer {
     }
 
     fn commit_group(&mut self, group: Vec<Request>) {
+        // Appends run without a savepoint (see `apply_append`); one that fails after
+        // writing leaves the group's transaction unusable: it is rolled back and the group
+        // run again without that append, which alone gets its error.
+        let mut excluded: Vec<Option<StoreError>> = group.iter().map(|_| None).collect();
+        let (results, failure) = loop {
+            match self.run_group(&group, &excluded) {
+                GroupRun::Done(results, failure) => break (results, failure),
+                GroupRun::Again(i, e) => {
+                    tracing::warn!(error = %e, "an append failed mid-way; its group runs again without it");
+                    excluded[i] = Some(e);
+                }
+            }
+        };
+        for ((req, result), excluded) in group.into_iter().zip(results).zip(excluded) {
+            let answer = match (req, result, excluded) {
+                (Request::Append { reply, .. }, _, Some(e)) => Answer::Append(reply, Err(e)),
+                (Request::Append { reply, .. }, Done::Append(r), None) => Answer::Append(reply, r),
+                (Request::Op { reply, .. }, Done::Op(r), _) => Answer::Op(reply, r),
+                (Request::Append { reply, .. }, _, None) => Answer::Append(
+                    reply,
+                    Err(StoreError::Database("the append was not run".into())),
+                ),
+                (Request::Op { reply, .. }, _, _) => Answer::Op(
+                    reply,
+                    Err(StoreError::Database("the write was not run".into())),
+                ),
+            };
+            answer.send(failure.as_deref());
+        }
+    }
+
+    /// Runs the group's requests (except `excluded`) in one transaction and commits it.
+    fn run_group(&mut self, group: &[Request], excluded: &[Option<StoreError>]) -> GroupRun {
         self.poisoned = false;
+        self.broken = false;
         if let Err(e) = self.conn.execute_batch("BEGIN IMMEDIATE") {
             let msg = format!("cannot begin a write transaction: {e}");
-            for req in group {
-                match req {
-                    Request::Append { reply, .. } => {
-                        Answer::Append(reply, Ok(AppendOutcome { results: vec![] }))
-                    }
-                    Request::Op { reply, .. } => Answer::Op(reply, Ok(())),
-                }
-                .send(Some(&msg));
-            }
-            return;
+            return GroupRun::Done(group.iter().map(|_| Done::NotRun).collect(), Some(msg));
         }
-        let mut answers = Vec::with_capacity(group.len());
-        for req in group {
-            answers.push(match req {
+        let mut results = Vec::with_capacity(group.len());
+        for (i, req) in group.iter().enumerate() {
+            if excluded[i].is_some() {
+                results.push(Done::NotRun);
+                continue;
+            }
+            results.push(match req {
                 Request::Append {
-                    job,
-                    events,
-                    mode,
-                    reply,
+                    job, events, mode, ..
                 } => {
-                    let r = self.apply_append(job.as_deref(), &events, mode);
-                    Answer::Append(reply, r)
+                    let r = self.apply_append(job.as_deref(), events, *mode);
+                    if self.broken {
+                        let _ = self.conn.execute_batch("ROLLBACK");
+                        if let Err(e) = self.reload() {
+                            tracing::error!(error = %e, "cannot re-read writer state after a rollback");
+                        }
+                        let e = r.err().unwrap_or_else(|| {
+                            StoreError::Database("the append failed mid-way".into())
+                        });
+                        return GroupRun::Again(i, e);
+                    }
+                    Done::Append(r)
                 }
-                Request::Op { op, reply } => {
-                    let r = self.savepoint(|w| w.apply_op(&op).map(|()| ((), true)));
-                    Answer::Op(reply, r)
+                Request::Op { op, .. } => {
+                    Done::Op(self.savepoint(|w| w.apply_op(op).map(|()| ((), true))))
                 }
             });
         }
@@ -238,9 +297,7 @@ impl Writer {
             // Full means a checkpoint is already due; a stopped checkpointer leaves it to SQLite.
             let _ = self.commits.try_send(());
         }
-        for answer in answers {
-            answer.send(failure.as_deref());
-        }
+        GroupRun::Done(results, failure)
     }
 
     /// Runs `f` inside a savepoint; `f` says whether to keep its work. Sequence numbers
@@ -280,25 +337,33 @@ impl Writer {
                 return Ok(recorded);
             }
         }
-        // Interned outside the request's savepoint: an unused field name is harmless, and the
-        // cache never holds an id that a rollback took away.
+        // Interned first, and kept whatever becomes of the append: an unused field name
+        // or term is harmless (a rollback of the whole group clears the caches).
         self.intern_fields(events)?;
         let terms = self.intern_terms(events)?;
-        self.savepoint(|w| {
-            let results = w.insert_events(events, &terms, mode)?;
-            let refused = results.iter().any(Result::is_err);
-            if refused && mode == AppendMode::AllOrNothing {
-                let results = results.into_iter().map(|r| r.and(Ok(0))).collect();
-                return Ok((AppendOutcome { results }, false));
-            }
-            let outcome = AppendOutcome { results };
+        // No savepoint: what is refused is found before anything is written, so a refused
+        // append writes nothing; a failure while writing breaks the group (`run_group`).
+        let results = self.check_events(events)?;
+        let refused = results.iter().any(Result::is_err);
+        if refused && mode == AppendMode::AllOrNothing {
+            let results = results.into_iter().map(|r| r.and(Ok(0))).collect();
+            return Ok(AppendOutcome { results });
+        }
+        let outcome = AppendOutcome { results };
+        let written = self.write_events(events, &terms, &outcome).and_then(|()| {
             if let Some(job) = job {
-                w.conn
+                self.conn
                     .prepare_cached(RECORD_OUTCOME)?
                     .execute(params![job, codes::outcome_text(&outcome)])?;
             }
-            Ok((outcome, true))
-        })
+            Ok(())
+        });
+        if let Err(e) = written {
+            self.broken = true;
+            return Err(e);
+        }
+        self.next_seq += outcome.results.iter().filter(|r| r.is_ok()).count() as i64;
+        Ok(outcome)
     }
 
     /// The outcome an earlier attempt at capture job `job` committed, if any.
@@ -378,31 +443,19 @@ impl Writer {
             .ok_or_else(|| StoreError::Database(format!("facet field {field} was not interned")))
     }
 
-    fn insert_events(
-        &mut self,
+    /// The sequence number each event would get, or why it is refused: a duplicate of a
+    /// stored event (same eventID, or same hash) or of an earlier event of the batch.
+    /// Reads only.
+    fn check_events(
+        &self,
         events: &[NewEvent],
-        terms: &[Vec<i64>],
-        mode: AppendMode,
     ) -> Result<Vec<Result<i64, RejectReason>>, StoreError> {
-        let conn = &self.conn;
-        let mut insert_event = conn.prepare_cached(INSERT_EVENT)?;
-        let mut find_duplicate = conn.prepare_cached(FIND_DUPLICATE)?;
-        let mut insert_key = conn.prepare_cached(keys::INSERT_KEY)?;
-        let mut insert_posting = conn.prepare_cached(INSERT_POSTING)?;
-        let mut insert_num = conn.prepare_cached(INSERT_NUM)?;
-        let mut results = Vec::with_capacity(events.len());
-        let mut refused = false;
-        // Index rows are inserted in key order once the events are in: neighbouring keys
-        // share B-tree pages, so each page is found and dirtied once per request.
-        let mut postings: Vec<(i64, i64)> = Vec::new();
-        let mut numbers: Vec<(i64, f64, i64)> = Vec::new();
-        let mut event_keys: Vec<(i64, i64)> = Vec::with_capacity(events.len());
-        // The keys of this request's events are written at its end, so duplicates within
-        // it are found here: the same eventID, or the same hash, as an earlier event of it.
+        let mut find_duplicate = self.conn.prepare_cached(FIND_DUPLICATE)?;
         let mut batch_ids: HashSet<&str> = HashSet::with_capacity(events.len());
         let mut batch_hashes: HashSet<&str> = HashSet::with_capacity(events.len());
-        for (event, term_ids) in events.iter().zip(terms) {
-            let seq = self.next_seq;
+        let mut results = Vec::with_capacity(events.len());
+        let mut seq = self.next_seq;
+        for event in events {
             let (id_key, hash_key) = keys::keys_of(&event.event_id, &event.hash);
             let duplicate = batch_ids.contains(event.event_id.as_str())
                 || batch_hashes.contains(event.hash.as_str())
@@ -413,12 +466,39 @@ impl Writer {
                     event.hash
                 ])?;
             if duplicate {
-                refused = true;
                 results.push(Err(RejectReason::Duplicate {
                     event_id: event.event_id.clone(),
                 }));
                 continue;
             }
+            batch_ids.insert(&event.event_id);
+            batch_hashes.insert(&event.hash);
+            results.push(Ok(seq));
+            seq += 1;
+        }
+        Ok(results)
+    }
+
+    /// Writes the accepted events of `outcome` with their sequence numbers, keys, facets and
+    /// trace index rows.
+    fn write_events(
+        &self,
+        events: &[NewEvent],
+        terms: &[Vec<i64>],
+        outcome: &AppendOutcome,
+    ) -> Result<(), StoreError> {
+        let conn = &self.conn;
+        let mut insert_event = conn.prepare_cached(INSERT_EVENT)?;
+        let mut insert_key = conn.prepare_cached(keys::INSERT_KEY)?;
+        let mut insert_posting = conn.prepare_cached(INSERT_POSTING)?;
+        let mut insert_num = conn.prepare_cached(INSERT_NUM)?;
+        // Index rows are inserted in key order once the events are in: neighbouring keys
+        // share B-tree pages, so each page is found and dirtied once per request.
+        let mut postings: Vec<(i64, i64)> = Vec::new();
+        let mut numbers: Vec<(i64, f64, i64)> = Vec::new();
+        let mut event_keys: Vec<(i64, i64)> = Vec::with_capacity(events.len());
+        for ((event, term_ids), result) in events.iter().zip(terms).zip(&outcome.results) {
+            let Ok(seq) = *result else { continue };
             insert_event.execute(params![
                 seq,
                 event.event_id,
@@ -428,16 +508,9 @@ impl Writer {
                 event.record_time_ms,
                 event.body,
             ])?;
-            batch_ids.insert(&event.event_id);
-            batch_hashes.insert(&event.hash);
+            let (id_key, hash_key) = keys::keys_of(&event.event_id, &event.hash);
             event_keys.push((id_key, seq));
             event_keys.extend(hash_key.map(|k| (k, seq)));
-            self.next_seq += 1;
-            results.push(Ok(seq));
-            if refused && mode == AppendMode::AllOrNothing {
-                // The batch will be rolled back: only duplicate detection still matters.
-                continue;
-            }
             postings.extend(term_ids.iter().map(|&term| (term, seq)));
             for facet in &event.facets {
                 // NaN and infinities compare with nothing; SQL cannot store NaN anyway.
@@ -466,7 +539,7 @@ impl Writer {
         for (field_id, n, seq) in numbers {
             insert_num.execute(params![field_id, n, seq])?;
         }
-        Ok(results)
+        Ok(())
     }
 
     fn apply_op(&mut self, op: &WriteOp) -> Result<(), StoreError> {
@@ -642,4 +715,99 @@ pub(super) fn catch_up_keys(conn: &mut Connection) -> Result<u64, StoreError> {
     }
     tx.commit()?;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+    use epcis::EventType;
+
+    fn event(id: &str) -> NewEvent {
+        NewEvent {
+            event_id: id.into(),
+            hash: format!("hash-{id}"),
+            event_type: EventType::ObjectEvent,
+            event_time_ms: 1,
+            record_time_ms: 1,
+            body: "{}".into(),
+            facets: vec![epcis::Facet {
+                field: "epc".into(),
+                value: FacetValue::Text(format!("urn:epc:{id}")),
+            }],
+            trace: None,
+        }
+    }
+
+    /// Appends run without a savepoint: one that fails after writing makes the writer roll
+    /// the group back and run it again without it. The others are stored, numbered densely,
+    /// with their facets; the failed one gets its error and leaves nothing behind.
+    #[test]
+    fn an_append_failing_mid_way_is_left_out_and_the_rest_of_its_group_runs_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.sqlite");
+        drop(super::super::SqliteStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        // The second event of the second append cannot be written (its first was).
+        conn.execute_batch(
+            "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.event_id = 'b2' \
+             BEGIN SELECT RAISE(ABORT, 'boom'); END;",
+        )
+        .unwrap();
+        let (commits, _signals) = mpsc::sync_channel(1);
+        let mut writer = Writer::new(conn, 50_000, commits).unwrap();
+        let mut answers = Vec::new();
+        let group = [vec!["a1", "a2"], vec!["b1", "b2", "b3"], vec!["c1"]]
+            .into_iter()
+            .map(|ids| {
+                let (reply, answer) = mpsc::sync_channel(1);
+                answers.push(answer);
+                Request::Append {
+                    job: None,
+                    events: ids.into_iter().map(event).collect(),
+                    mode: AppendMode::SkipFailures,
+                    reply,
+                }
+            })
+            .collect();
+        writer.commit_group(group);
+        let outcomes: Vec<_> = answers.iter().map(|a| a.recv().unwrap()).collect();
+        assert_eq!(outcomes[0].as_ref().unwrap().results, vec![Ok(1), Ok(2)]);
+        assert!(
+            matches!(&outcomes[1], Err(StoreError::Database(m)) if m.contains("boom")),
+            "{:?}",
+            outcomes[1]
+        );
+        assert_eq!(outcomes[2].as_ref().unwrap().results, vec![Ok(3)]);
+        let conn = &writer.conn;
+        let ids: Vec<String> = conn
+            .prepare("SELECT event_id FROM events ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(ids, ["a1", "a2", "c1"]);
+        let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert_eq!(count("SELECT COUNT(*) FROM event_keys"), 6);
+        assert_eq!(count("SELECT COUNT(*) FROM facet_postings"), 3);
+        // The writer goes on: the next append is numbered after them.
+        let (reply, answer) = mpsc::sync_channel(1);
+        writer.commit_group(vec![Request::Append {
+            job: None,
+            events: vec![event("d1"), event("a1")],
+            mode: AppendMode::SkipFailures,
+            reply,
+        }]);
+        assert_eq!(
+            answer.recv().unwrap().unwrap().results,
+            vec![
+                Ok(4),
+                Err(RejectReason::Duplicate {
+                    event_id: "a1".into()
+                })
+            ]
+        );
+    }
 }
