@@ -67,9 +67,8 @@ impl Default for PgOptions {
             connections: 4,
             max_group_events: 50_000,
             job_lease: Duration::from_secs(120),
-            trace_helpers: Helpers::<trace_index::HelperReader>::count_for(
-                std::thread::available_parallelism().map_or(1, usize::from),
-            ),
+            // Off: on 2 cores helpers made traces slower (see docs/benchmarks.md).
+            trace_helpers: 0,
         }
     }
 }

@@ -75,9 +75,8 @@ impl Default for SqliteOptions {
             cache_mib: 64,
             max_group_events: 50_000,
             wal_autocheckpoint: 10_000,
-            trace_helpers: Helpers::<trace_index::HelperReader>::count_for(
-                std::thread::available_parallelism().map_or(1, usize::from),
-            ),
+            // Off: on 2 cores helpers made traces slower (see docs/benchmarks.md).
+            trace_helpers: 0,
         }
     }
 }

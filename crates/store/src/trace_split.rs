@@ -1,4 +1,6 @@
-//! A trace step's reads shared with helper threads.
+//! A trace step's reads shared with helper threads (off by default: on a 2-core machine
+//! they made traces slower, each helper reading pages into a cache of its own; see
+//! docs/benchmarks.md, "Capture writer and trace helpers").
 //!
 //! A large trace step looks up about a thousand identifiers and reads and decodes a few
 //! thousand records: work that splits into independent chunks. The thread computing the
@@ -75,10 +77,9 @@ impl<R: ChunkReader> Helpers<R> {
         }
     }
 
-    /// Helpers for a machine with `cores` processors: one per processor besides the
-    /// tracing thread's, at most three.
-    pub(crate) fn count_for(cores: usize) -> usize {
-        cores.saturating_sub(1).min(3)
+    /// Whether any helper thread runs.
+    pub(crate) fn active(&self) -> bool {
+        self.queue.is_some()
     }
 
     /// `read_here(chunk)` over `items` in chunks of `chunk`, the helpers taking chunks

@@ -145,7 +145,8 @@ impl<'t, 'c> Source<'t, 'c> {
             tx,
             stmts,
             cache,
-            helpers,
+            // Without threads the steps are read here, without copying their lists.
+            helpers: helpers.filter(|h| h.active()),
             bound,
             seen: HashSet::default(),
         })

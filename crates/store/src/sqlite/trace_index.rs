@@ -141,7 +141,8 @@ impl<'c> Source<'c> {
             .query_row([], |r| r.get(0))?;
         Ok(Source {
             conn,
-            helpers,
+            // Without threads the steps are read here, without copying their lists.
+            helpers: helpers.filter(|h| h.active()),
             cache,
             bound,
             seen: HashSet::default(),
