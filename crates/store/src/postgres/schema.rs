@@ -462,6 +462,24 @@ mod tests {
     use crate::postgres::scratch::ScratchDatabase;
     use crate::terms::upgrade_fixture::{expected, LEGACY_ROWS, POSTINGS};
 
+    /// Applies the migrations before `version`, as an older build left the database.
+    fn migrate_below(client: &mut Client, version: i64) {
+        client
+            .batch_execute(
+                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+            )
+            .unwrap();
+        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < version) {
+            client.batch_execute(sql).unwrap();
+            client
+                .execute(
+                    "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, 0)",
+                    &[v],
+                )
+                .unwrap();
+        }
+    }
+
     /// A database from before `event_keys` loses the UNIQUE constraints on `event_id`
     /// and `hash`, gets the keys of its events when opened, and detects duplicates as
     /// before; a job's document stored before `capture_job_documents` is still read (the
@@ -475,20 +493,7 @@ mod tests {
         };
         {
             let mut client = Client::connect(db.url(), postgres::NoTls).unwrap();
-            client
-                .batch_execute(
-                    "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
-                )
-                .unwrap();
-            for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 730) {
-                client.batch_execute(sql).unwrap();
-                client
-                    .execute(
-                        "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, 0)",
-                        &[version],
-                    )
-                    .unwrap();
-            }
+            migrate_below(&mut client, 730);
             client.batch_execute(LEGACY_EVENTS).unwrap();
             client
                 .batch_execute(
@@ -534,20 +539,7 @@ mod tests {
             return;
         };
         let mut client = Client::connect(db.url(), postgres::NoTls).unwrap();
-        client
-            .batch_execute(
-                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
-            )
-            .unwrap();
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 700) {
-            client.batch_execute(sql).unwrap();
-            client
-                .execute(
-                    "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, 0)",
-                    &[version],
-                )
-                .unwrap();
-        }
+        migrate_below(&mut client, 700);
         client.batch_execute(LEGACY_ROWS).unwrap();
         assert_eq!(
             migrate(&mut client, 1).unwrap(),

@@ -250,19 +250,7 @@ impl TraceStore for PgStore {
 /// returns how many events were looked at.
 pub(super) fn catch_up(client: &mut Client) -> Result<u64, StoreError> {
     let mut tx = client.transaction()?;
-    tx.query_one(
-        "SELECT next_seq FROM event_seq WHERE id = 1 FOR UPDATE",
-        &[],
-    )?;
-    let done: i64 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(seq), 0)::BIGINT FROM trace_records",
-            &[],
-        )?
-        .try_get(0)?;
-    let last: i64 = tx
-        .query_one("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events", &[])?
-        .try_get(0)?;
+    let (done, last) = super::writer::locked_backlog(&mut tx, "trace_records")?;
     if last <= done {
         return Ok(0);
     }

@@ -336,6 +336,24 @@ fn copy_keys(
     Ok(())
 }
 
+/// Takes the sequence counter's row lock (no process appends until `tx` ends) and reads
+/// the highest `seq` in `table` (a table kept beside `events`, written with each event)
+/// and in `events`: the events after the first are missing from `table`.
+pub(super) fn locked_backlog(
+    tx: &mut postgres::Transaction<'_>,
+    table: &str,
+) -> Result<(i64, i64), StoreError> {
+    tx.query_one(
+        "SELECT next_seq FROM event_seq WHERE id = 1 FOR UPDATE",
+        &[],
+    )?;
+    let newest = |tx: &mut postgres::Transaction<'_>, table: &str| -> Result<i64, StoreError> {
+        let sql = format!("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM {table}");
+        Ok(tx.query_one(sql.as_str(), &[])?.try_get(0)?)
+    };
+    Ok((newest(tx, table)?, newest(tx, "events")?))
+}
+
 /// Writes the `event_keys` rows of the events stored without them: all events of a
 /// database from before the table (migration 730) or of a restored dump, none otherwise
 /// (appenders store an event's keys in its transaction, so the keys cover `seq` 1 to their
@@ -343,16 +361,7 @@ fn copy_keys(
 /// how many events were keyed.
 pub(super) fn catch_up_keys(client: &mut postgres::Client) -> Result<u64, StoreError> {
     let mut tx = client.transaction()?;
-    tx.query_one(
-        "SELECT next_seq FROM event_seq WHERE id = 1 FOR UPDATE",
-        &[],
-    )?;
-    let done: i64 = tx
-        .query_one("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM event_keys", &[])?
-        .try_get(0)?;
-    let last: i64 = tx
-        .query_one("SELECT COALESCE(MAX(seq), 0)::BIGINT FROM events", &[])?
-        .try_get(0)?;
+    let (done, last) = locked_backlog(&mut tx, "event_keys")?;
     if last <= done {
         return Ok(0);
     }

@@ -475,6 +475,22 @@ mod tests {
     use super::*;
     use crate::terms::upgrade_fixture::{expected, LEGACY_ROWS, POSTINGS};
 
+    /// Applies the migrations before `version`, as an older build left the database.
+    fn migrate_below(conn: &Connection, version: i64) {
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+        )
+        .unwrap();
+        for (v, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < version) {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, 0)",
+                [v],
+            )
+            .unwrap();
+        }
+    }
+
     /// A store from before `event_keys` loses the UNIQUE indexes on `event_id` and `hash`,
     /// gets the keys of its events when opened, and detects duplicates as before; a job's
     /// document stored before `capture_job_documents` is still read.
@@ -486,18 +502,7 @@ mod tests {
         let path = dir.path().join("old.sqlite");
         {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(
-                "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
-            )
-            .unwrap();
-            for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 730) {
-                conn.execute_batch(sql).unwrap();
-                conn.execute(
-                    "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, 0)",
-                    [version],
-                )
-                .unwrap();
-            }
+            migrate_below(&conn, 730);
             conn.execute_batch(LEGACY_EVENTS).unwrap();
             // A job of a store from before capture_job_documents keeps its document inline.
             conn.execute_batch(
@@ -535,18 +540,7 @@ mod tests {
     #[test]
     fn text_facets_move_into_terms_and_postings() {
         let mut conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_ms BIGINT NOT NULL)",
-        )
-        .unwrap();
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 700) {
-            conn.execute_batch(sql).unwrap();
-            conn.execute(
-                "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, 0)",
-                [version],
-            )
-            .unwrap();
-        }
+        migrate_below(&conn, 700);
         conn.execute_batch(LEGACY_ROWS).unwrap();
         assert_eq!(
             migrate(&mut conn, 1).unwrap(),
